@@ -1,0 +1,3 @@
+from regionkit.commands.app import main
+
+main()

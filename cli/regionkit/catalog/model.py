@@ -1,0 +1,289 @@
+"""The catalog's typed model: what users declare (`*Spec`), loaded once, validated later.
+
+Pure data and invariants; no engine imports. Field descriptions become the JSON Schema that
+`regionkit schema` prints for editors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from ipaddress import IPv4Address, IPv4Network
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+
+REGION_KEY_RE = r"^(lab|[a-z]{2}-[a-z]{3}-[0-9]+)$"
+ZONE_ID_RE = r"^(lab|[a-z]{2}-[a-z]{3}-[0-9]+)[a-z]$"
+SLUG_RE = r"^[a-z][a-z0-9]{0,15}$"
+
+RegionKey = Annotated[str, StringConstraints(pattern=REGION_KEY_RE)]
+ZoneId = Annotated[str, StringConstraints(pattern=ZONE_ID_RE)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_RE)]
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Version = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9A-Za-z.\-]*$", max_length=32)]
+
+
+def _text_only(value: object) -> object:
+    # pydantic would read an integer or a boolean as an address (true -> 0.0.0.1); refuse that.
+    if not isinstance(value, str):
+        raise ValueError("write it as text, e.g. 10.0.0.0/16 or 10.0.0.1")
+    return value
+
+
+Net = Annotated[IPv4Network, BeforeValidator(_text_only)]
+Addr = Annotated[IPv4Address, BeforeValidator(_text_only)]
+
+Vendor = Literal["nvidia", "amd", "huawei", "thead", "none"]
+Stack = Literal["cuda", "rocm", "cann", "ppu", "none"]
+CollectiveLibrary = Literal["nccl", "rccl", "hccl", "vendor", "gloo"]
+Confidence = Literal["verified", "estimate", "unverified"]
+Backend = Literal["alicloud", "aws", "none"]
+Status = Literal["live", "new", "planned"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- shared catalogs -------------------------------------------------------------------------
+
+
+class AcceleratorSpec(_Spec):
+    """One accelerator SKU (inventories/accelerators.yml)."""
+
+    vendor: Vendor
+    stack: Stack = Field(description="Runtime stack that drives it: cuda, rocm, cann, ppu.")
+    memory_gb: int = Field(ge=0)
+    scale_up_link: str
+    power_w: int = Field(ge=0, description="Board power per accelerator, watts.")
+    accelerators_per_server: int = Field(ge=0)
+    server_power_kw: float = Field(gt=0, le=200, description="Whole server draw, kW.")
+    tpp: float | None = Field(default=None, description="Total processing performance (3A090).")
+    needs_fabric_manager: bool = Field(description="NVSwitch system: Fabric Manager required.")
+    min_driver: Version | None = None
+    collectives: CollectiveLibrary
+    busbw_floor_gbps: float | None = Field(
+        default=None, ge=0, description="all_reduce bus-bandwidth floor, 8-way, GB/s; null: golden run."
+    )
+    source: str
+    confidence: Confidence
+
+
+class DriverBranchSpec(_Spec):
+    kind: Literal["LTSB", "production", "NFB"]
+    eol: dt.date
+
+
+class ToolkitSpec(_Spec):
+    min_driver: Version
+    collectives: list[str] = Field(description="Collective library versions (major.minor) that match.")
+
+
+class StackSpec(_Spec):
+    source: str
+    toolkits: dict[str, ToolkitSpec]
+
+
+class AcceleratorCatalog(_Spec):
+    accelerators: dict[str, AcceleratorSpec]
+    nvidia_driver_branches: dict[Annotated[str, StringConstraints(pattern=r"^R[0-9]{3}$")], DriverBranchSpec]
+    stacks: dict[Stack, StackSpec]
+
+
+class FacilitySpec(_Spec):
+    metro: str
+    country: Country
+    max_kw_per_rack: float = Field(gt=0)
+    liquid_cooling: bool
+    source: str
+    confidence: Confidence
+
+
+class PartnerSpec(_Spec):
+    name: str
+    facilities: dict[Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9\-]{1,15}$")], FacilitySpec]
+
+
+class PartnerCatalog(_Spec):
+    partners: dict[Slug, PartnerSpec]
+
+
+class OperatorSpec(_Spec):
+    name: str
+    headquarters: Country
+
+
+class PowerPolicySpec(_Spec):
+    headroom_pct: float = Field(ge=0, lt=100)
+    air_cooling_max_kw_per_rack: float = Field(gt=0)
+    source: str = ""
+
+
+class ExportRuleSpec(_Spec):
+    id: Slug | Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{1,63}$")]
+    accelerators: list[str]
+    operator_hq: list[str] = Field(description='Operator headquarters countries, or ["*"].')
+    countries: list[str] = Field(description='Destination countries, or ["*"].')
+    except_countries: list[Country] = []
+    action: Literal["deny", "licence", "risk", "allow"]
+    since: dt.date
+    source: str
+    note: str = ""
+
+
+class RegimeSpec(_Spec):
+    id: str
+    name: str
+    countries: list[Country] = Field(default=[], description="Only these countries; empty: all.")
+    source: str
+
+
+class JurisdictionSpec(_Spec):
+    countries: list[Country]
+    replication_may_leave: bool
+    regimes: list[RegimeSpec]
+
+
+class PolicySpec(_Spec):
+    operator: OperatorSpec
+    power: PowerPolicySpec
+    export_control: list[ExportRuleSpec]
+    jurisdictions: dict[str, JurisdictionSpec]
+    cloud_regions: dict[Literal["alicloud", "aws"], dict[str, Country]]
+
+
+# --- one region ------------------------------------------------------------------------------
+
+
+class CloudSpec(_Spec):
+    backend: Backend = Field(description="alicloud or aws; none for the lab.")
+    region_id: str = Field(default="", description="The cloud's own region id; empty while planned.")
+
+
+class RegionNetworkSpec(_Spec):
+    supernet: Net = Field(description="Every address of the region lies in it.")
+    monitoring: Net = Field(description="Range the metrics scrapers live in.")
+
+
+class ZoneNetworkSpec(_Spec):
+    management: Net
+    storage: Net
+    fabric: Net
+    bmc: Net | None = None
+
+
+class ZoneSpec(_Spec):
+    id: ZoneId = Field(description="Region key plus one letter: nl-ams-1a.")
+    facility: str = Field(pattern=r"^[a-z][a-z0-9]*:[A-Z0-9\-]+$", description="partner:CODE")
+    cloud_zone: str = Field(default="", description="The cloud's zone id; empty while planned.")
+    contracted_kw: float = Field(gt=0, description="Power contracted with the partner, kW.")
+    network: ZoneNetworkSpec
+
+    @property
+    def partner(self) -> str:
+        return self.facility.split(":", 1)[0]
+
+    @property
+    def facility_code(self) -> str:
+        return self.facility.split(":", 1)[1]
+
+
+class SoftwareSpec(_Spec):
+    """Pinned versions. Their meaning follows the accelerator's stack: for cuda the NVIDIA
+    driver, Fabric Manager, CUDA and NCCL; rocm: amdgpu, ROCm, RCCL; cann: npu-driver, CANN,
+    HCCL; ppu: PPU driver, PPU SDK, collectives."""
+
+    driver: Version | None = None
+    fabric_manager: Version | None = None
+    toolkit: Version | None = None
+    collectives: Version | None = None
+
+
+class HandoverSpec(_Spec):
+    """What the partner handed over for one server."""
+
+    hostname: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]{0,62}$")
+    management_address: Addr
+    bmc_address: Addr | None = None
+    serial: str = Field(min_length=1, max_length=64)
+
+
+class PoolSpec(_Spec):
+    name: Slug
+    zone: ZoneId
+    accelerator: str
+    servers: int = Field(ge=1, le=10000)
+    servers_per_rack: int = Field(ge=1, le=64)
+    software: SoftwareSpec = SoftwareSpec()
+    collective_library: CollectiveLibrary | None = Field(
+        default=None, description="Defaults to the accelerator's library."
+    )
+    busbw_floor_gbps: float | None = Field(default=None, ge=0, description="Overrides the SKU floor.")
+    licence_ref: str | None = Field(default=None, min_length=3, max_length=128)
+    handover: list[HandoverSpec] = []
+
+
+class ReplicationSpec(_Spec):
+    bucket: Literal["artifacts", "evidence"]
+    to: str = Field(description="Target cloud region id.")
+
+
+class ResidencySpec(_Spec):
+    data_regions: list[str] = Field(description="Cloud regions that may hold buckets and keys.")
+    replication: list[ReplicationSpec] = []
+
+
+class SuppressionSpec(_Spec):
+    validator: str = Field(pattern=r"^[a-z]+\.[a-z\-]+$")
+    reason: str = Field(min_length=10, description="Why; recorded in every report.")
+
+
+class RegionSpec(_Spec):
+    """One region (inventories/<region>/region.yml)."""
+
+    key: RegionKey
+    name: str
+    metro: str
+    country: Country
+    jurisdiction: str
+    status: Status
+    cloud: CloudSpec
+    network: RegionNetworkSpec
+    zones: list[ZoneSpec] = Field(min_length=1)
+    pools: list[PoolSpec] = []
+    residency: ResidencySpec
+    suppress: list[SuppressionSpec] = []
+
+    @field_validator("zones")
+    @classmethod
+    def _unique_zone_ids(cls, zones: list[ZoneSpec]) -> list[ZoneSpec]:
+        seen: set[str] = set()
+        for zone in zones:
+            if zone.id in seen:
+                raise ValueError(f"zone id {zone.id!r} is declared twice; give each zone its own letter")
+            seen.add(zone.id)
+        return zones
+
+    def zone(self, zone_id: str) -> ZoneSpec | None:
+        return next((z for z in self.zones if z.id == zone_id), None)
+
+    def suppressed(self, validator_id: str) -> SuppressionSpec | None:
+        return next((s for s in self.suppress if s.validator == validator_id), None)
+
+
+def zone_letter(zone_id: str) -> str:
+    return zone_id[-1]
+
+
+def is_region_key(value: str) -> bool:
+    return re.match(REGION_KEY_RE, value) is not None
+
+
+# Addresses .1 to .10 of every subnet are kept for gateways and partner equipment.
+RESERVED_HOSTS = 10
+
+
+def server_name(zone_id: str, pool: str, index: int) -> str:
+    """Deterministic server name, `<zone>-<pool>-<nn>` (index from 1)."""
+    return f"{zone_id}-{pool}-{index:02d}"

@@ -1,0 +1,917 @@
+"""Validators: each has an id and a severity, and reports findings that name the file, the key
+path, the value and the fix. A region may suppress a validator (with a reason, kept in every
+report). Pure functions over the loaded catalog.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from ipaddress import IPv4Network
+from typing import Literal
+
+from packaging.version import InvalidVersion, Version
+
+from regionkit.catalog.load import Catalog
+from regionkit.catalog.model import RESERVED_HOSTS, AcceleratorSpec, PoolSpec, RegionSpec, server_name
+
+Severity = Literal["error", "warning"]
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, located, with its fix."""
+
+    validator: str
+    severity: Severity
+    region: str
+    file: str
+    path: str
+    value: str
+    message: str
+    fix: str
+    line: int | None = None
+    suppressed: str | None = None  # the region's recorded reason, when suppressed
+
+    def one_line(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        value = f" = {self.value}" if self.value else ""
+        return f"{where}: {self.path}{value}: {self.message}. Fix: {self.fix}"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What a check yields before it is located: key path, value, message, fix."""
+
+    path: KeyPath
+    value: object
+    message: str
+    fix: str
+
+
+@dataclass
+class Context:
+    catalog: Catalog
+    today: dt.date
+
+
+Check = Callable[[Context, RegionSpec], Iterable[Issue]]
+
+
+@dataclass(frozen=True)
+class Validator:
+    id: str
+    severity: Severity
+    checks: str
+    why: str
+    run: Check
+
+
+@dataclass
+class ValidationReport:
+    regions: list[str]
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def active(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppressed is None]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.active if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.active if f.severity == "warning"]
+
+    def for_region(self, key: str) -> list[Finding]:
+        return [f for f in self.active if f.region == key]
+
+
+VALIDATORS: list[Validator] = []
+
+
+def validator(id: str, severity: Severity, checks: str, why: str) -> Callable[[Check], Check]:
+    def register(fn: Check) -> Check:
+        VALIDATORS.append(Validator(id, severity, checks, why, fn))
+        return fn
+
+    return register
+
+
+def validate(
+    catalog: Catalog,
+    keys: Iterable[str] | None = None,
+    skip: Iterable[str] = (),
+    today: dt.date | None = None,
+) -> ValidationReport:
+    """Run every validator over the chosen regions (all by default)."""
+    chosen = sorted(keys) if keys is not None else sorted(catalog.regions)
+    for key in chosen:
+        catalog.region(key)  # unknown key -> BadInputError
+    skipped = set(skip)
+    unknown = skipped - {v.id for v in VALIDATORS}
+    if unknown:
+        from regionkit.errors import BadInputError
+
+        known = ", ".join(v.id for v in VALIDATORS)
+        raise BadInputError(f"--skip {', '.join(sorted(unknown))}: no such validator; known: {known}")
+    ctx = Context(catalog, today or dt.date.today())
+    report = ValidationReport(chosen)
+    overlaps = _fleet_overlaps(catalog)
+    for key in chosen:
+        region = catalog.regions[key]
+        file = catalog.region_file(key)
+        for v in VALIDATORS:
+            if v.id in skipped:
+                continue
+            issues = overlaps.get(key, []) if v.id == "net.overlap" else v.run(ctx, region)
+            sup = region.suppressed(v.id)
+            for issue in issues:
+                report.findings.append(
+                    Finding(
+                        validator=v.id,
+                        severity=v.severity,
+                        region=key,
+                        file=file,
+                        path=_dotted(issue.path),
+                        value="" if issue.value is None else str(issue.value),
+                        message=issue.message,
+                        fix=issue.fix,
+                        line=catalog.line_of(file, issue.path),
+                        suppressed=sup.reason if sup else None,
+                    )
+                )
+    return report
+
+
+def _dotted(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _version(text: str | None) -> Version | None:
+    if text is None:
+        return None
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _pools(region: RegionSpec) -> Iterator[tuple[int, PoolSpec]]:
+    yield from enumerate(region.pools)
+
+
+def _accel(ctx: Context, pool: PoolSpec) -> AcceleratorSpec | None:
+    return ctx.catalog.accelerators.accelerators.get(pool.accelerator)
+
+
+# --- schema and references -------------------------------------------------------------------
+
+
+@validator(
+    "schema.references",
+    "error",
+    "Named partners, facilities, accelerators, zones and jurisdictions exist; pools are unique; "
+    "facilities are in the region's country",
+    "A typo in a name would otherwise surface as a failed `pulumi up` or a server shipped to the wrong cage",
+)
+def check_references(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    cat = ctx.catalog
+    if region.jurisdiction not in cat.policy.jurisdictions:
+        yield Issue(
+            ("jurisdiction",),
+            region.jurisdiction,
+            "no such jurisdiction in policy.yml",
+            f"use one of {sorted(cat.policy.jurisdictions)}",
+        )
+    elif region.country not in cat.policy.jurisdictions[region.jurisdiction].countries:
+        yield Issue(
+            ("country",),
+            region.country,
+            f"not a country of jurisdiction {region.jurisdiction}",
+            "correct country or jurisdiction, or add the country to policy.yml",
+        )
+    for i, zone in enumerate(region.zones):
+        partner = cat.partners.partners.get(zone.partner)
+        if partner is None:
+            yield Issue(
+                ("zones", i, "facility"),
+                zone.facility,
+                f"no partner {zone.partner!r} in partners.yml",
+                f"use one of {sorted(cat.partners.partners)} or add the partner",
+            )
+            continue
+        facility = partner.facilities.get(zone.facility_code)
+        if facility is None:
+            yield Issue(
+                ("zones", i, "facility"),
+                zone.facility,
+                f"{partner.name} has no facility {zone.facility_code!r} in partners.yml",
+                f"use one of {sorted(partner.facilities)} or add the facility",
+            )
+        elif facility.country != region.country:
+            yield Issue(
+                ("zones", i, "facility"),
+                zone.facility,
+                f"facility is in {facility.country}, the region is in {region.country}",
+                "pick a facility in the region's country",
+            )
+    seen: set[tuple[str, str]] = set()
+    for i, pool in _pools(region):
+        if region.zone(pool.zone) is None:
+            yield Issue(
+                ("pools", i, "zone"),
+                pool.zone,
+                "no such zone in this region",
+                f"use one of {[z.id for z in region.zones]}",
+            )
+        if pool.accelerator not in cat.accelerators.accelerators:
+            yield Issue(
+                ("pools", i, "accelerator"),
+                pool.accelerator,
+                "no such accelerator in accelerators.yml",
+                f"use one of {sorted(cat.accelerators.accelerators)}",
+            )
+        if (pool.zone, pool.name) in seen:
+            yield Issue(
+                ("pools", i, "name"),
+                pool.name,
+                f"pool declared twice in zone {pool.zone}",
+                "give each pool of a zone its own name",
+            )
+        seen.add((pool.zone, pool.name))
+
+
+@validator(
+    "schema.zone-id",
+    "error",
+    "Zone ids are the region key plus one letter; cloud zone ids follow the cloud's rule (region id + letter)",
+    "The zone id is the Ansible group, the stack tag and the folder name; a cloud zone that does not "
+    "exist fails only at `pulumi up`",
+)
+def check_zone_ids(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    for i, zone in enumerate(region.zones):
+        if zone.id[:-1] != region.key:
+            yield Issue(
+                ("zones", i, "id"),
+                zone.id,
+                f"zone id must be the region key {region.key!r} plus a letter",
+                f"rename it to {region.key}{zone.id[-1]}",
+            )
+        if zone.cloud_zone and region.cloud.backend != "none":
+            rid = region.cloud.region_id
+            if not (
+                rid and zone.cloud_zone[:-1] == rid and zone.cloud_zone[-1].isalpha() and zone.cloud_zone[-1].islower()
+            ):
+                yield Issue(
+                    ("zones", i, "cloud_zone"),
+                    zone.cloud_zone,
+                    f"{region.cloud.backend} zone ids are the region id plus a letter",
+                    f"use {rid or '<region_id>'}a, {rid or '<region_id>'}b, ...",
+                )
+
+
+# --- address plan ----------------------------------------------------------------------------
+
+
+def _zone_subnets(region: RegionSpec) -> Iterator[tuple[KeyPath, IPv4Network]]:
+    for i, zone in enumerate(region.zones):
+        for role in ("management", "bmc", "storage", "fabric"):
+            net = getattr(zone.network, role)
+            if net is not None:
+                yield ("zones", i, "network", role), net
+
+
+@validator(
+    "net.containment",
+    "error",
+    "Every zone subnet, the monitoring range and each handed-over address lie inside the region's supernet",
+    "Routes, security groups and the VPC are built from the supernet; an address outside it is unreachable",
+)
+def check_containment(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    sup = region.network.supernet
+    if not region.network.monitoring.subnet_of(sup):
+        yield Issue(
+            ("network", "monitoring"),
+            region.network.monitoring,
+            f"outside the supernet {sup}",
+            f"choose a range inside {sup}",
+        )
+    for path, net in _zone_subnets(region):
+        if not net.subnet_of(sup):
+            yield Issue(path, net, f"outside the supernet {sup}", f"choose a subnet inside {sup}")
+    for i, pool in _pools(region):
+        zone = region.zone(pool.zone)
+        if zone is None:
+            continue
+        for j, h in enumerate(pool.handover):
+            if h.management_address not in zone.network.management:
+                yield Issue(
+                    ("pools", i, "handover", j, "management_address"),
+                    h.management_address,
+                    f"outside the zone's management subnet {zone.network.management}",
+                    "correct the handover data or the zone's subnet",
+                )
+            if h.bmc_address is not None and zone.network.bmc is not None and h.bmc_address not in zone.network.bmc:
+                yield Issue(
+                    ("pools", i, "handover", j, "bmc_address"),
+                    h.bmc_address,
+                    f"outside the zone's BMC subnet {zone.network.bmc}",
+                    "correct the handover data or the zone's subnet",
+                )
+
+
+def _fleet_overlaps(catalog: Catalog) -> dict[str, list[Issue]]:
+    """Overlaps across all regions: one sort and a sweep, O(n log n) in the number of ranges.
+
+    Supernets must not overlap each other; inside a region, the zone subnets and the
+    monitoring range must not overlap each other.
+    """
+    found: dict[str, list[Issue]] = {}
+
+    def sweep(items: list[tuple[IPv4Network, str, KeyPath]]) -> None:
+        items.sort(key=lambda t: (int(t[0].network_address), -t[0].prefixlen))
+        reach: tuple[int, str, KeyPath, IPv4Network] | None = None  # farthest-reaching range so far
+        for net, key, path in items:
+            start, end = int(net.network_address), int(net.broadcast_address)
+            if reach is not None and start <= reach[0]:
+                other = f"{reach[1]} {_dotted(reach[2])} ({reach[3]})"
+                found.setdefault(key, []).append(
+                    Issue(path, net, f"overlaps {other}", "give each range its own addresses")
+                )
+            if reach is None or end > reach[0]:
+                reach = (end, key, path, net)
+
+    sweep([(r.network.supernet, k, ("network", "supernet")) for k, r in catalog.regions.items()])
+    for key, region in catalog.regions.items():
+        inner = [(net, key, path) for path, net in _zone_subnets(region)]
+        inner.append((region.network.monitoring, key, ("network", "monitoring")))
+        sweep(inner)
+    return found
+
+
+@validator(
+    "net.overlap",
+    "error",
+    "No two regions' supernets overlap, and no two ranges inside a region overlap",
+    "Regions are peered and routed together; an overlap breaks routing silently",
+)
+def check_overlap(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    yield from ()  # computed fleet-wide in validate(); listed here for the registry and the docs
+
+
+@validator(
+    "net.capacity",
+    "error",
+    f"Each zone's subnets have enough addresses for its pools' servers (the first {RESERVED_HOSTS} are reserved)",
+    "The planner allocates addresses in order; running out halfway leaves servers without addresses",
+)
+def check_capacity(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    for i, zone in enumerate(region.zones):
+        servers = sum(p.servers for p in region.pools if p.zone == zone.id)
+        for role in ("management", "bmc", "storage", "fabric"):
+            net = getattr(zone.network, role)
+            if net is None:
+                continue
+            usable = max(net.num_addresses - 2 - RESERVED_HOSTS, 0)
+            if servers > usable:
+                yield Issue(
+                    ("zones", i, "network", role),
+                    net,
+                    f"{servers} servers need {servers} addresses, the subnet has {usable} usable",
+                    "widen the subnet or move a pool to another zone",
+                )
+
+
+@validator(
+    "net.handover",
+    "error",
+    "Partner handover data matches the plan: one entry per server, planned hostnames, unique addresses",
+    "Handover data is what the partner racked; a mismatch means the inventory points at the wrong machine",
+)
+def check_handover(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    seen: dict[str, str] = {}
+    for i, pool in _pools(region):
+        if not pool.handover:
+            continue
+        if len(pool.handover) != pool.servers:
+            yield Issue(
+                ("pools", i, "handover"),
+                len(pool.handover),
+                f"{len(pool.handover)} servers handed over, the pool declares {pool.servers}",
+                "list every server, or correct servers:",
+            )
+        for j, h in enumerate(pool.handover):
+            expected = server_name(pool.zone, pool.name, j + 1)
+            if h.hostname != expected:
+                yield Issue(
+                    ("pools", i, "handover", j, "hostname"),
+                    h.hostname,
+                    f"the plan names server {j + 1} of this pool {expected}",
+                    f"rename it {expected} (names are <zone>-<pool>-<nn>)",
+                )
+            for field_name in ("management_address", "bmc_address", "serial"):
+                value = getattr(h, field_name)
+                if value is None:
+                    continue
+                tag = f"{field_name}={value}"
+                if tag in seen:
+                    yield Issue(
+                        ("pools", i, "handover", j, field_name),
+                        value,
+                        f"also used by {seen[tag]}",
+                        "each server needs its own",
+                    )
+                seen[tag] = h.hostname
+
+
+# --- power -----------------------------------------------------------------------------------
+
+
+def _rack_kw(ctx: Context, pool: PoolSpec) -> float | None:
+    acc = _accel(ctx, pool)
+    return None if acc is None else pool.servers_per_rack * acc.server_power_kw
+
+
+@validator(
+    "power.contract",
+    "error",
+    "Each site's pools (servers x server power) fit its contracted kW, keeping the policy's headroom",
+    "Partners cut power at the contract; a site sized to 100% trips on the first burst",
+)
+def check_power_contract(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    headroom = ctx.catalog.policy.power.headroom_pct
+    for i, zone in enumerate(region.zones):
+        draw = 0.0
+        for pool in region.pools:
+            acc = _accel(ctx, pool)
+            if pool.zone == zone.id and acc is not None:
+                draw += pool.servers * acc.server_power_kw
+        usable = zone.contracted_kw * (1 - headroom / 100)
+        if draw > usable:
+            yield Issue(
+                ("zones", i, "contracted_kw"),
+                zone.contracted_kw,
+                f"pools draw {draw:.1f} kW, over {usable:.1f} kW ({100 - headroom:g}% of the contract)",
+                f"contract at least {draw / (1 - headroom / 100):.0f} kW or move servers elsewhere",
+            )
+
+
+@validator(
+    "power.rack-density",
+    "error",
+    "Servers per rack x server power fits the facility's maximum kW per rack",
+    "A rack over the facility's offer will not be energised",
+)
+def check_rack_density(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    for i, pool in _pools(region):
+        zone, kw = region.zone(pool.zone), _rack_kw(ctx, pool)
+        fac = _facility(ctx, zone.facility) if zone else None
+        if fac is None or kw is None:
+            continue
+        if kw > fac.max_kw_per_rack:
+            acc = _accel(ctx, pool)
+            per = acc.server_power_kw if acc else 1
+            yield Issue(
+                ("pools", i, "servers_per_rack"),
+                pool.servers_per_rack,
+                f"{kw:.1f} kW per rack, over {zone.facility}'s {fac.max_kw_per_rack:g} kW offer" if zone else "",
+                f"at most {int(fac.max_kw_per_rack // per)} servers per rack here",
+            )
+
+
+@validator(
+    "power.liquid-cooling",
+    "error",
+    "Racks above the policy's air-cooling limit are only in facilities that offer liquid cooling",
+    "Air cooling tops out near 30-40 kW per rack",
+)
+def check_liquid_cooling(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    limit = ctx.catalog.policy.power.air_cooling_max_kw_per_rack
+    for i, pool in _pools(region):
+        zone, kw = region.zone(pool.zone), _rack_kw(ctx, pool)
+        fac = _facility(ctx, zone.facility) if zone else None
+        if fac is not None and kw is not None and kw > limit and not fac.liquid_cooling and zone:
+            yield Issue(
+                ("pools", i, "servers_per_rack"),
+                pool.servers_per_rack,
+                f"{kw:.1f} kW per rack needs liquid cooling (air limit {limit:g} kW); {zone.facility} offers none",
+                "fewer servers per rack, or a facility with liquid cooling",
+            )
+
+
+def _facility(ctx: Context, ref: str):  # type: ignore[no-untyped-def]
+    partner, _, code = ref.partition(":")
+    p = ctx.catalog.partners.partners.get(partner)
+    return None if p is None else p.facilities.get(code)
+
+
+# --- export control --------------------------------------------------------------------------
+
+
+_STRICTNESS = {"allow": 0, "risk": 1, "licence": 2, "deny": 3}
+
+
+def export_decision(ctx: Context, region: RegionSpec, accelerator: str):  # type: ignore[no-untyped-def]
+    """The strictest policy rule that matches (accelerator, operator HQ, destination), or None."""
+    hq = ctx.catalog.policy.operator.headquarters
+    best = None
+    for rule in ctx.catalog.policy.export_control:
+        if accelerator not in rule.accelerators:
+            continue
+        if "*" not in rule.operator_hq and hq not in rule.operator_hq:
+            continue
+        if (
+            "*" not in rule.countries and region.country not in rule.countries
+        ) or region.country in rule.except_countries:
+            continue
+        if best is None or _STRICTNESS[rule.action] > _STRICTNESS[best.action]:
+            best = rule
+    return best
+
+
+def _export_issues(ctx: Context, region: RegionSpec, action: str) -> Iterator[Issue]:
+    hq = ctx.catalog.policy.operator.headquarters
+    for i, pool in _pools(region):
+        rule = export_decision(ctx, region, pool.accelerator)
+        if action == "unlisted":
+            if rule is None and pool.accelerator in ctx.catalog.accelerators.accelerators:
+                yield Issue(
+                    ("pools", i, "accelerator"),
+                    pool.accelerator,
+                    f"no export-control rule in policy.yml covers it (operator HQ {hq}, country {region.country})",
+                    "add a rule for it to policy.yml (or policy.local.yml)",
+                )
+            continue
+        if rule is None or rule.action != action:
+            continue
+        cite = f"policy {rule.id} ({rule.since}, {rule.source})"
+        if action == "deny":
+            yield Issue(
+                ("pools", i, "accelerator"),
+                pool.accelerator,
+                f"not procurable by an operator headquartered in {hq} for {region.country}: {cite}",
+                "choose an allowed accelerator, or override the rule in policy.local.yml on your counsel's advice",
+            )
+        elif action == "licence" and not pool.licence_ref:
+            yield Issue(
+                ("pools", i, "licence_ref"),
+                None,
+                f"{pool.accelerator} needs an export licence: {cite}",
+                "add licence_ref: <your licence number> to the pool",
+            )
+        elif action == "risk":
+            yield Issue(
+                ("pools", i, "accelerator"),
+                pool.accelerator,
+                f"flagged as a compliance risk: {cite}",
+                "get legal sign-off, then suppress export.risk in this region with the reference",
+            )
+
+
+@validator(
+    "export.denied",
+    "error",
+    "Each pool's accelerator is allowed for the operator and the site's country under policy.yml",
+    "Buying a part the operator may not buy is a legal problem, not a technical one",
+)
+def check_export_denied(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    return _export_issues(ctx, region, "deny")
+
+
+@validator(
+    "export.licence",
+    "error",
+    "Pools of accelerators that need a licence carry a licence reference",
+    "Auditors ask which licence covers which servers",
+)
+def check_export_licence(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    return _export_issues(ctx, region, "licence")
+
+
+@validator(
+    "export.risk",
+    "warning",
+    "Pools of accelerators the policy flags as a risk in this country",
+    "Some parts are legal to own but risky to use (BIS guidance on Ascend, May 2025)",
+)
+def check_export_risk(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    return _export_issues(ctx, region, "risk")
+
+
+@validator(
+    "export.unlisted",
+    "warning",
+    "Every accelerator in use is covered by some export-control rule",
+    "A part no rule mentions has not been looked at",
+)
+def check_export_unlisted(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    return _export_issues(ctx, region, "unlisted")
+
+
+# --- data residency --------------------------------------------------------------------------
+
+
+def _cloud_country(ctx: Context, region: RegionSpec, cloud_region: str) -> str | None:
+    backend = region.cloud.backend
+    if backend == "none":
+        return None
+    return ctx.catalog.policy.cloud_regions.get(backend, {}).get(cloud_region)
+
+
+def _jurisdiction_countries(ctx: Context, region: RegionSpec) -> list[str]:
+    j = ctx.catalog.policy.jurisdictions.get(region.jurisdiction)
+    return j.countries if j else []
+
+
+@validator(
+    "residency.data-region",
+    "error",
+    "The cloud regions allowed to hold the region's buckets and keys are inside its jurisdiction, "
+    "and the region's own cloud region is one of them",
+    "Buckets and KMS keys are created in the cloud region; GDPR, LGPD, APPI and PDPL care where that is",
+)
+def check_data_regions(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    if region.cloud.backend == "none":
+        return
+    allowed = _jurisdiction_countries(ctx, region)
+    for i, cr in enumerate(region.residency.data_regions):
+        country = _cloud_country(ctx, region, cr)
+        if country is None:
+            yield Issue(
+                ("residency", "data_regions", i),
+                cr,
+                f"unknown {region.cloud.backend} region (not in policy.yml cloud_regions)",
+                "use a published region id, or add it to policy.yml cloud_regions with its country",
+            )
+        elif country not in allowed:
+            yield Issue(
+                ("residency", "data_regions", i),
+                cr,
+                f"{cr} is in {country}, outside jurisdiction {region.jurisdiction}",
+                f"use a cloud region in {region.jurisdiction}",
+            )
+    rid = region.cloud.region_id
+    if rid and rid not in region.residency.data_regions:
+        yield Issue(
+            ("cloud", "region_id"),
+            rid,
+            "the region's buckets and key live here, but it is not in residency.data_regions",
+            "add it to data_regions if the jurisdiction allows, or attach to another cloud region",
+        )
+
+
+@validator(
+    "residency.replication",
+    "error",
+    "Bucket replication targets are allowed data regions, and never leave the jurisdiction unless policy allows",
+    "Replication is the quiet way data leaves a country",
+)
+def check_replication(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    j = ctx.catalog.policy.jurisdictions.get(region.jurisdiction)
+    for i, rep in enumerate(region.residency.replication):
+        country = _cloud_country(ctx, region, rep.to)
+        inside = country is not None and j is not None and country in j.countries
+        if not inside and not (j and j.replication_may_leave):
+            yield Issue(
+                ("residency", "replication", i, "to"),
+                rep.to,
+                f"replication of {rep.bucket} to {rep.to} ({country or 'unknown country'}) "
+                f"leaves jurisdiction {region.jurisdiction}",
+                "replicate only to a cloud region inside the jurisdiction, or remove the rule",
+            )
+        elif rep.to not in region.residency.data_regions:
+            yield Issue(
+                ("residency", "replication", i, "to"),
+                rep.to,
+                "not one of residency.data_regions",
+                "add it to data_regions or replicate elsewhere",
+            )
+
+
+# --- runtime compatibility -------------------------------------------------------------------
+
+
+@validator(
+    "runtime.driver-support",
+    "error",
+    "The pinned driver is at least the accelerator's minimum, and (NVIDIA) on a known data-center branch",
+    "B200 needs >= 570.133.20; a driver too old for the part fails at module load, after the rack is live",
+)
+def check_driver_support(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    for i, pool in _pools(region):
+        acc = _accel(ctx, pool)
+        if acc is None or acc.stack == "none":
+            continue
+        drv = pool.software.driver
+        if drv is None:
+            yield Issue(
+                ("pools", i, "software", "driver"),
+                None,
+                f"no driver pinned for {pool.accelerator}",
+                "pin software.driver",
+            )
+            continue
+        if acc.stack == "cuda":
+            branch = f"R{drv.split('.')[0]}"
+            if branch not in ctx.catalog.accelerators.nvidia_driver_branches:
+                yield Issue(
+                    ("pools", i, "software", "driver"),
+                    drv,
+                    f"branch {branch} is not a known data-center branch",
+                    f"use one of {sorted(ctx.catalog.accelerators.nvidia_driver_branches)}",
+                )
+        have, need = _version(drv), _version(acc.min_driver)
+        if have is None:
+            yield Issue(
+                ("pools", i, "software", "driver"),
+                drv,
+                "not a version regionkit can compare",
+                "write it as the vendor prints it, e.g. 580.95.05 or 25.0.rc1",
+            )
+        elif need is not None and have < need:
+            yield Issue(
+                ("pools", i, "software", "driver"),
+                drv,
+                f"{pool.accelerator} needs driver >= {acc.min_driver}",
+                f"pin a driver >= {acc.min_driver}",
+            )
+
+
+@validator(
+    "runtime.fabric-manager",
+    "error",
+    "On NVSwitch systems Fabric Manager is pinned at exactly the driver's version",
+    "A Fabric Manager that differs from the driver leaves every GPU at 'system not yet initialized'",
+)
+def check_fabric_manager(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    for i, pool in _pools(region):
+        acc = _accel(ctx, pool)
+        if acc is None:
+            continue
+        fm, drv = pool.software.fabric_manager, pool.software.driver
+        if acc.needs_fabric_manager and fm is None:
+            yield Issue(
+                ("pools", i, "software", "fabric_manager"),
+                None,
+                f"{pool.accelerator} is an NVSwitch system and needs Fabric Manager",
+                f"pin fabric_manager: {drv!r}",
+            )
+        elif fm is not None and fm != drv:
+            yield Issue(
+                ("pools", i, "software", "fabric_manager"),
+                fm,
+                f"differs from the driver {drv}",
+                f"pin fabric_manager: {drv!r}",
+            )
+
+
+@validator(
+    "runtime.toolkit",
+    "error",
+    "The toolkit (CUDA, ROCm, CANN, PPU SDK) is a known release and the driver meets its minimum",
+    "CUDA 13.0 on a 570 driver fails at cuInit; CANN needs its matching npu-driver",
+)
+def check_toolkit(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    for i, pool in _pools(region):
+        acc = _accel(ctx, pool)
+        if acc is None or acc.stack == "none":
+            continue
+        stack = ctx.catalog.accelerators.stacks.get(acc.stack)
+        tk = pool.software.toolkit
+        if stack is None:
+            continue
+        if tk is None or tk not in stack.toolkits:
+            yield Issue(
+                ("pools", i, "software", "toolkit"),
+                tk,
+                f"not a {acc.stack} release in accelerators.yml",
+                f"use one of {sorted(stack.toolkits)}",
+            )
+            continue
+        need, have = _version(stack.toolkits[tk].min_driver), _version(pool.software.driver)
+        if need is not None and have is not None and have < need:
+            yield Issue(
+                ("pools", i, "software", "driver"),
+                pool.software.driver,
+                f"{acc.stack} {tk} needs driver >= {stack.toolkits[tk].min_driver}",
+                f"pin a driver >= {stack.toolkits[tk].min_driver} or an older toolkit",
+            )
+
+
+@validator(
+    "runtime.collectives",
+    "error",
+    "The collective library suits the accelerator and its version matches the toolkit",
+    "NCCL built for another CUDA, or RCCL from another ROCm, fails or silently falls back to slow paths",
+)
+def check_collectives(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    for i, pool in _pools(region):
+        acc = _accel(ctx, pool)
+        if acc is None:
+            continue
+        lib = pool.collective_library or acc.collectives
+        if lib not in (acc.collectives, "gloo"):
+            yield Issue(
+                ("pools", i, "collective_library"),
+                lib,
+                f"{pool.accelerator} uses {acc.collectives}",
+                f"set collective_library: {acc.collectives} (or gloo, for CPU-only tests)",
+            )
+        stack = ctx.catalog.accelerators.stacks.get(acc.stack)
+        tk, col = pool.software.toolkit, pool.software.collectives
+        if stack is None or tk not in stack.toolkits:
+            continue
+        if col is None:
+            yield Issue(
+                ("pools", i, "software", "collectives"),
+                None,
+                f"no {lib} version pinned",
+                f"pin one of {stack.toolkits[tk].collectives}",
+            )
+        elif not any(col == c or col.startswith(c + ".") for c in stack.toolkits[str(tk)].collectives):
+            yield Issue(
+                ("pools", i, "software", "collectives"),
+                col,
+                f"does not match {acc.stack} {tk}",
+                f"pin a version of {stack.toolkits[str(tk)].collectives}",
+            )
+
+
+@validator(
+    "runtime.eol",
+    "warning",
+    "The NVIDIA driver branch is not past its end of life",
+    "An EOL branch gets no security fixes",
+)
+def check_eol(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    for i, pool in _pools(region):
+        acc = _accel(ctx, pool)
+        if acc is None or acc.stack != "cuda" or pool.software.driver is None:
+            continue
+        branch = ctx.catalog.accelerators.nvidia_driver_branches.get(f"R{pool.software.driver.split('.')[0]}")
+        if branch is not None and branch.eol < ctx.today:
+            yield Issue(
+                ("pools", i, "software", "driver"),
+                pool.software.driver,
+                f"branch ended its life on {branch.eol}",
+                "move to a supported LTSB branch (R580 or R620)",
+            )
+
+
+# --- readiness -------------------------------------------------------------------------------
+
+
+def _lacks(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    if region.cloud.backend == "none":
+        return
+    if not region.cloud.region_id:
+        yield Issue(
+            ("cloud", "region_id"), None, "no cloud region id", "set cloud.region_id once the cloud publishes one"
+        )
+    for i, zone in enumerate(region.zones):
+        if not zone.cloud_zone:
+            yield Issue(("zones", i, "cloud_zone"), None, f"zone {zone.id} has no cloud zone", "set cloud_zone")
+        fac = _facility(ctx, zone.facility)
+        if fac is not None and fac.confidence == "unverified":
+            yield Issue(
+                ("zones", i, "facility"),
+                zone.facility,
+                "facility data is unverified in partners.yml",
+                "confirm the facility code and offer with the partner",
+            )
+
+
+@validator(
+    "readiness.planned",
+    "warning",
+    "A region marked planned lists what it still lacks before it can be applied (`up` refuses it)",
+    "Planned regions live in the catalog long before their cloud ids and contracts exist",
+)
+def check_planned(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    if region.status == "planned":
+        yield from _lacks(ctx, region)
+
+
+@validator(
+    "readiness.applyable",
+    "error",
+    "A live or new region has everything `up` needs: cloud region id and every zone's cloud zone",
+    "Otherwise `pulumi up` fails halfway through the region",
+)
+def check_applyable(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    if region.status != "planned":
+        for issue in _lacks(ctx, region):
+            if issue.path[-1] in ("region_id", "cloud_zone"):
+                yield Issue(
+                    issue.path,
+                    issue.value,
+                    f"{issue.message}; a {region.status} region needs it",
+                    f"{issue.fix}, or mark the region status: planned",
+                )

@@ -1,0 +1,58 @@
+"""The `regionkit` command line: one typer app, one module per noun."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from regionkit import __version__
+from regionkit.commands import catalog as catalog_cmds
+from regionkit.commands._shared import State
+from regionkit.errors import EXIT_BAD_INPUT
+
+# Bad arguments are bad input (exit 4, DESIGN.md), not click's default 2, which means drift.
+# Recent typer vendors its own click; reach its UsageError through the public BadParameter.
+for _cls in (*typer.BadParameter.__mro__, click.exceptions.UsageError):
+    if _cls.__name__ == "UsageError":
+        _cls.exit_code = EXIT_BAD_INPUT  # type: ignore[attr-defined]
+
+app = typer.Typer(
+    name="regionkit",
+    help="Stand up accelerator regions in colocation partners' datacenters, one region at a time.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"regionkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    root: Annotated[
+        Path | None,
+        typer.Option("--root", envvar="REGIONKIT_ROOT", help="Folder that holds inventories/ (default: cwd upward)."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    ctx.obj = State(root)
+
+
+app.command("regions")(catalog_cmds.regions)
+app.command("validate")(catalog_cmds.validate_cmd)
+app.command("validators")(catalog_cmds.validators_cmd)
+app.command("schema")(catalog_cmds.schema)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,134 @@
+"""`regionkit regions`, `regionkit validate` and `regionkit schema`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Annotated
+
+import typer
+from pydantic import BaseModel
+from rich.markup import escape
+from rich.table import Table
+
+from regionkit.catalog.model import AcceleratorCatalog, PartnerCatalog, PolicySpec, RegionSpec
+from regionkit.catalog.validate import VALIDATORS, ValidationReport, validate
+from regionkit.commands._shared import OutputFormat, console, state, user_errors
+from regionkit.errors import EXIT_FAILED, EXIT_OK
+from regionkit.planning.servers import summarize_region
+
+
+def regions(
+    ctx: typer.Context,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
+) -> None:
+    """List every region: partners, pools, accelerators, power used/contracted, status, regimes."""
+    with user_errors():
+        catalog = state(ctx).catalog()
+        rows = [summarize_region(catalog, catalog.regions[k]) for k in sorted(catalog.regions)]
+    if fmt is OutputFormat.json:
+        console.print_json(json.dumps([asdict(r) for r in rows]))
+        return
+    table = Table(title=f"regions ({len(rows)})", title_justify="left")
+    for col in ("key", "metro", "partners", "pools", "accelerators", "power kW used/contracted", "status", "regimes"):
+        table.add_column(col, no_wrap=col in ("key", "status"))
+    colour = {"live": "green", "new": "cyan", "planned": "yellow"}
+    for r in rows:
+        table.add_row(
+            r.key,
+            r.metro,
+            ", ".join(r.partners),
+            f"{r.pools} ({r.servers} servers)",
+            ", ".join(r.accelerators),
+            f"{r.power_kw:g} / {r.contracted_kw:g}",
+            f"[{colour[r.status]}]{r.status}[/]",
+            ", ".join(r.regimes) or "-",
+        )
+    console.print(table)
+
+
+def validate_cmd(
+    ctx: typer.Context,
+    region_keys: Annotated[
+        list[str] | None, typer.Argument(metavar="[REGION]...", help="Regions; all by default.")
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
+    skip: Annotated[list[str] | None, typer.Option("--skip", help="Skip a validator by id (repeatable).")] = None,
+) -> None:
+    """Check the catalog: schema, address plan, power, export control, residency, runtimes.
+
+    Exit 0 when clean (warnings allowed), 1 for findings at error level, 4 for malformed input.
+    """
+    with user_errors():
+        catalog = state(ctx).catalog()
+        report = validate(catalog, region_keys or None, skip or ())
+    if fmt is OutputFormat.json:
+        console.print_json(json.dumps(report_json(report)))
+    else:
+        print_report(report)
+    raise typer.Exit(EXIT_FAILED if report.errors else EXIT_OK)
+
+
+def report_json(report: ValidationReport) -> dict[str, object]:
+    return {
+        "regions": report.regions,
+        "summary": {
+            "errors": len(report.errors),
+            "warnings": len(report.warnings),
+            "suppressed": len(report.findings) - len(report.active),
+        },
+        "findings": [asdict(f) for f in report.findings],
+    }
+
+
+def print_report(report: ValidationReport) -> None:
+    for key in report.regions:
+        found = [f for f in report.findings if f.region == key]
+        active = [f for f in found if f.suppressed is None]
+        if not active:
+            note = f" ({len(found)} suppressed)" if found else ""
+            console.print(f"[green]✓[/] {key}{note}")
+            continue
+        errs = sum(f.severity == "error" for f in active)
+        mark = "[red]✗[/]" if errs else "[yellow]![/]"
+        console.print(f"{mark} {key}")
+        for f in active:
+            tag = "[red]error[/]  " if f.severity == "error" else "[yellow]warning[/]"
+            console.print(f"  {tag} [bold]{f.validator}[/] {escape(f.one_line())}")
+    errors, warnings = len(report.errors), len(report.warnings)
+    suppressed = len(report.findings) - len(report.active)
+    colour = "red" if errors else "green"
+    console.print(
+        f"[{colour}]{len(report.regions)} regions: {errors} errors, {warnings} warnings, {suppressed} suppressed[/]"
+    )
+
+
+_SCHEMAS: dict[str, type[BaseModel]] = {
+    "region": RegionSpec,
+    "accelerators": AcceleratorCatalog,
+    "partners": PartnerCatalog,
+    "policy": PolicySpec,
+}
+
+
+def schema(
+    which: Annotated[str, typer.Argument(help="region, accelerators, partners or policy.")] = "region",
+) -> None:
+    """Print the JSON Schema of a catalog file, for editors (yaml-language-server)."""
+    with user_errors():
+        model = _SCHEMAS.get(which)
+        if model is None:
+            from regionkit.errors import BadInputError
+
+            raise BadInputError(f"schema {which!r}: no such file kind; use one of {', '.join(_SCHEMAS)}")
+    console.print_json(json.dumps(model.model_json_schema()))
+
+
+def validators_cmd() -> None:
+    """List the validators: id, severity, what each checks."""
+    table = Table()
+    for col in ("id", "severity", "checks"):
+        table.add_column(col)
+    for v in VALIDATORS:
+        table.add_row(v.id, v.severity, v.checks)
+    console.print(table)
