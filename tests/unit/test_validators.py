@@ -87,6 +87,12 @@ PLANTED = [
         _set("gb-lon-1", lambda d: d["pools"][0]["handover"][0].update(management_address="10.19.100.1")),
     ),
     (
+        "net.containment",
+        "network.interconnect",
+        "outside the supernet",
+        _set("nl-ams-1", lambda d: d["network"].update(interconnect="10.200.0.0/24")),
+    ),
+    (
         "net.overlap",
         "network.supernet",
         "overlaps de-fra-1",
@@ -97,6 +103,18 @@ PLANTED = [
         "zones[1].network.management",
         "overlaps nl-ams-1 zones[0].network.storage",
         _net("nl-ams-1", 1, management="10.11.8.0/22"),
+    ),
+    (
+        "net.capacity",
+        "network.interconnect",
+        "2 zones need one /30 each",
+        _set("nl-ams-1", lambda d: d["network"].update(interconnect="10.11.250.0/30")),
+    ),
+    (
+        "readiness.link",
+        "zones[0].link.location",
+        "no Direct Connect location code",
+        _set("br-sao-1", lambda d: None),
     ),
     ("net.capacity", "zones[0].network.management", "servers need", _pool("nl-ams-1", 0, servers=1020)),
     (
@@ -293,7 +311,7 @@ def test_shipped_catalog_passes_validator(shipped_report, vid: str) -> None:  # 
 
 def test_shipped_warnings_are_only_planned_regions_and_ascend(shipped_report) -> None:  # type: ignore[no-untyped-def]
     kinds = {(f.validator, f.region) for f in shipped_report.warnings}
-    assert {v for v, _ in kinds} <= {"readiness.planned", "export.risk"}
+    assert {v for v, _ in kinds} <= {"readiness.planned", "readiness.link", "export.risk"}
     assert ("export.risk", "my-kul-1") in kinds
 
 

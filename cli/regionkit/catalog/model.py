@@ -112,6 +112,11 @@ class PartnerCatalog(_Spec):
 class OperatorSpec(_Spec):
     name: str
     headquarters: Country
+    resource_prefix: str = Field(
+        default="regionkit",
+        pattern=r"^[a-z][a-z0-9\-]{1,20}$",
+        description="Prefix of globally unique names (buckets).",
+    )
 
 
 class PowerPolicySpec(_Spec):
@@ -164,6 +169,7 @@ class CloudSpec(_Spec):
 class RegionNetworkSpec(_Spec):
     supernet: Net = Field(description="Every address of the region lies in it.")
     monitoring: Net = Field(description="Range the metrics scrapers live in.")
+    interconnect: Net = Field(description="Peering range of the dedicated links; one /30 per zone, in zone order.")
 
 
 class ZoneNetworkSpec(_Spec):
@@ -173,12 +179,24 @@ class ZoneNetworkSpec(_Spec):
     bmc: Net | None = None
 
 
+class LinkSpec(_Spec):
+    """The zone's dedicated link to the cloud (Express Connect on alicloud, Direct Connect on aws)."""
+
+    location: str = Field(
+        default="",
+        description="Cloud access point id (alicloud DescribeAccessPoints) or Direct Connect location code (aws).",
+    )
+    bandwidth_mbps: int = Field(default=10000, ge=50, le=400000)
+    vlan_id: int | None = Field(default=None, ge=1, le=4094, description="Default: 100 + zone index.")
+
+
 class ZoneSpec(_Spec):
     id: ZoneId = Field(description="Region key plus one letter: nl-ams-1a.")
     facility: str = Field(pattern=r"^[a-z][a-z0-9]*:[A-Z0-9\-]+$", description="partner:CODE")
     cloud_zone: str = Field(default="", description="The cloud's zone id; empty while planned.")
     contracted_kw: float = Field(gt=0, description="Power contracted with the partner, kW.")
     network: ZoneNetworkSpec
+    link: LinkSpec = LinkSpec()
 
     @property
     def partner(self) -> str:

@@ -296,13 +296,10 @@ def _zone_subnets(region: RegionSpec) -> Iterator[tuple[KeyPath, IPv4Network]]:
 )
 def check_containment(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
     sup = region.network.supernet
-    if not region.network.monitoring.subnet_of(sup):
-        yield Issue(
-            ("network", "monitoring"),
-            region.network.monitoring,
-            f"outside the supernet {sup}",
-            f"choose a range inside {sup}",
-        )
+    for name in ("monitoring", "interconnect"):
+        net = getattr(region.network, name)
+        if not net.subnet_of(sup):
+            yield Issue(("network", name), net, f"outside the supernet {sup}", f"choose a range inside {sup}")
     for path, net in _zone_subnets(region):
         if not net.subnet_of(sup):
             yield Issue(path, net, f"outside the supernet {sup}", f"choose a subnet inside {sup}")
@@ -352,6 +349,7 @@ def _fleet_overlaps(catalog: Catalog) -> dict[str, list[Issue]]:
     for key, region in catalog.regions.items():
         inner = [(net, key, path) for path, net in _zone_subnets(region)]
         inner.append((region.network.monitoring, key, ("network", "monitoring")))
+        inner.append((region.network.interconnect, key, ("network", "interconnect")))
         sweep(inner)
     return found
 
@@ -373,6 +371,15 @@ def check_overlap(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
     "The planner allocates addresses in order; running out halfway leaves servers without addresses",
 )
 def check_capacity(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    links = region.network.interconnect
+    if links.num_addresses < 4 * len(region.zones):
+        yield Issue(
+            ("network", "interconnect"),
+            links,
+            f"{len(region.zones)} zones need one /30 each ({4 * len(region.zones)} addresses), the range has "
+            f"{links.num_addresses}",
+            "widen the interconnect range",
+        )
     for i, zone in enumerate(region.zones):
         servers = sum(p.servers for p in region.pools if p.zone == zone.id)
         for role in ("management", "bmc", "storage", "fabric"):
@@ -915,3 +922,23 @@ def check_applyable(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
                     f"{issue.message}; a {region.status} region needs it",
                     f"{issue.fix}, or mark the region status: planned",
                 )
+
+
+@validator(
+    "readiness.link",
+    "warning",
+    "Each zone of a live or new cloud region names its dedicated-link location (access point or DX location)",
+    "The link is ordered by `up`; without a location the cloud refuses it, so `up` refuses the region first",
+)
+def check_link(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    if region.status == "planned" or region.cloud.backend == "none":
+        return
+    what = {"alicloud": "Express Connect access point id", "aws": "Direct Connect location code"}[region.cloud.backend]
+    for i, zone in enumerate(region.zones):
+        if not zone.link.location:
+            yield Issue(
+                ("zones", i, "link", "location"),
+                None,
+                f"no {what} for {zone.facility}; `regionkit up` refuses the region until it is set",
+                f"ask {zone.partner} and the cloud for the {what} and set link.location",
+            )
