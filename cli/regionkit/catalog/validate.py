@@ -13,7 +13,7 @@ from typing import Literal
 
 from packaging.version import InvalidVersion, Version
 
-from regionkit.catalog.load import Catalog
+from regionkit.catalog.load import Catalog, paused_gc
 from regionkit.catalog.model import RESERVED_HOSTS, AcceleratorSpec, PoolSpec, RegionSpec, server_name
 
 Severity = Literal["error", "warning"]
@@ -108,6 +108,13 @@ def validate(
     today: dt.date | None = None,
 ) -> ValidationReport:
     """Run every validator over the chosen regions (all by default)."""
+    with paused_gc():
+        return _validate(catalog, keys, skip, today)
+
+
+def _validate(
+    catalog: Catalog, keys: Iterable[str] | None, skip: Iterable[str], today: dt.date | None
+) -> ValidationReport:
     chosen = sorted(keys) if keys is not None else sorted(catalog.regions)
     for key in chosen:
         catalog.region(key)  # unknown key -> BadInputError
@@ -635,6 +642,14 @@ def _cloud_country(ctx: Context, region: RegionSpec, cloud_region: str) -> str |
 def _jurisdiction_countries(ctx: Context, region: RegionSpec) -> list[str]:
     j = ctx.catalog.policy.jurisdictions.get(region.jurisdiction)
     return j.countries if j else []
+
+
+def allowed_cloud_regions(catalog: Catalog, region: RegionSpec) -> list[str]:
+    """The declared data regions that policy.yml places inside the region's jurisdiction: what
+    the policy pack allows, so a tampered declaration cannot widen it."""
+    ctx = Context(catalog, dt.date.today())
+    countries = _jurisdiction_countries(ctx, region)
+    return [r for r in region.residency.data_regions if _cloud_country(ctx, region, r) in countries]
 
 
 @validator(

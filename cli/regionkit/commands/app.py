@@ -10,6 +10,7 @@ import typer
 
 from regionkit import __version__
 from regionkit.commands import catalog as catalog_cmds
+from regionkit.commands import stack as stack_cmds
 from regionkit.commands._shared import State
 from regionkit.errors import EXIT_BAD_INPUT
 
@@ -52,6 +53,12 @@ app.command("regions")(catalog_cmds.regions)
 app.command("validate")(catalog_cmds.validate_cmd)
 app.command("validators")(catalog_cmds.validators_cmd)
 app.command("schema")(catalog_cmds.schema)
+app.command("plan")(stack_cmds.plan)
+app.command("preview")(stack_cmds.preview)
+app.command("up")(stack_cmds.up)
+app.command("refresh")(stack_cmds.refresh)
+app.command("destroy")(stack_cmds.destroy)
+app.command("inventory")(stack_cmds.inventory)
 
 
 def main() -> None:

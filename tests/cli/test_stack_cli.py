@@ -1,0 +1,126 @@
+"""`regionkit plan|up|destroy|inventory` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from regionkit.commands.app import app
+
+from ..conftest import REPO, Edit
+
+runner = CliRunner()
+FAKE = REPO / "tests" / "fixtures" / "fake_pulumi"
+
+
+def run(*args: str, root: Path = REPO, input: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--root", str(root), *args], input=input)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_plan_shows_the_resource_tree_and_counts() -> None:
+    code, out, _ = run("plan", "nl-ams-1")
+    assert code == 0
+    assert "regionkit:zone:Zone nl-ams-1a" in out
+    assert "alicloud:expressconnect/physicalConnection:PhysicalConnection" in out
+    assert "per zone" in out and "per type" in out
+
+
+def test_plan_all_json_is_byte_identical_across_processes() -> None:
+    cmd = [sys.executable, "-m", "regionkit", "--root", str(REPO), "plan", "--all", "--format", "json"]
+    first = subprocess.run(cmd, capture_output=True, check=True).stdout
+    second = subprocess.run(cmd, capture_output=True, check=True).stdout
+    assert first == second
+    doc = json.loads(first)
+    assert [d["region"] for d in doc["regions"]] == ["br-sao-1", "de-fra-1", "fr-par-1", "gb-lon-1", "nl-ams-1"]
+    assert all(d["policy_violations"] == [] for d in doc["regions"])
+
+
+def test_plan_refuses_planned_and_lab_regions() -> None:
+    code, _, err = run("plan", "mx-qro-1")
+    assert code == 1 and "planned" in err and "no cloud region id" in err
+    code, _, err = run("plan", "lab")
+    assert code == 4 and "no cloud stack" in err
+
+
+def test_plan_with_a_planted_violation_exits_1(tmp_path: Path, catalog_root: Path, edit: Edit) -> None:
+    shutil.copytree(REPO / "stacks", catalog_root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    edit("nl-ams-1", lambda d: d["residency"].update(replication=[{"bucket": "evidence", "to": "us-east-1"}]))
+    code, _, err = run("plan", "nl-ams-1", root=catalog_root)
+    assert code == 1 and "residency.replication" in err
+
+
+def test_up_without_the_cli_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("REGIONKIT_PULUMI_ROOT", raising=False)
+    code, _, err = run("up", "nl-ams-1")
+    assert code == 1
+    assert err.strip().splitlines() == [
+        "error: the pulumi CLI was not found on PATH; install the Pulumi CLI "
+        "(https://www.pulumi.com/docs/iac/download-install/) and re-run"
+    ]
+
+
+def test_up_refuses_a_region_that_is_not_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGIONKIT_PULUMI_ROOT", str(FAKE))
+    code, _, err = run("up", "nl-ams-1")
+    assert code == 1 and "readiness.link" in err and "stop it being applied" in err
+
+
+def test_up_runs_the_engine_with_the_pack_when_ready(
+    catalog_root: Path, edit: Edit, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    shutil.copytree(REPO / "stacks", catalog_root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    edit("nl-ams-1", lambda d: [z.update(link={"location": f"ap-nl-ams-{z['id'][-1]}"}) for z in d["zones"]])
+    log = tmp_path / "log"
+    monkeypatch.setenv("REGIONKIT_PULUMI_ROOT", str(FAKE))
+    monkeypatch.setenv("FAKE_PULUMI_LOG", str(log))
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only")
+    code, out, err = run("up", "nl-ams-1", root=catalog_root)
+    assert code == 0, err
+    assert "up nl-ams-1: create 1" in out
+    up = next(json.loads(line) for line in log.read_text().splitlines() if '"up"' in line)
+    config = json.loads(Path(up[up.index("--policy-pack-config") + 1]).read_text())
+    assert config["no-replication-out-of-jurisdiction"]["allowedRegions"] == ["eu-central-1"]
+
+
+def test_destroy_asks_and_does_nothing_without_yes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    monkeypatch.setenv("REGIONKIT_PULUMI_ROOT", str(FAKE))
+    monkeypatch.setenv("FAKE_PULUMI_LOG", str(log))
+    code, _, err = run("destroy", "nl-ams-1", input="n\n")
+    assert code == 1 and "not confirmed" in err
+    assert not log.exists()
+
+
+def test_inventory_renders_hosts_ansible_can_read(catalog_root: Path) -> None:
+    shutil.copytree(REPO / "stacks", catalog_root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "templates", catalog_root / "templates")
+    code, out, err = run("inventory", "gb-lon-1", root=catalog_root)
+    assert code == 0, err
+    folder = catalog_root / "inventories" / "gb-lon-1"
+    assert "4 hosts in 1 pools" in out
+    doc = yaml.safe_load((folder / "group_vars" / "gb_lon_1a_h20.yml").read_text())
+    assert doc["regionkit_software"]["driver"] == "535.261.03"
+    ansible_inventory = Path(sys.executable).parent / "ansible-inventory"
+    listed = subprocess.run(
+        [str(ansible_inventory), "-i", str(folder / "hosts.yml"), "--list"], capture_output=True, text=True, check=True
+    )
+    inv = json.loads(listed.stdout)
+    assert inv["gb_lon_1a_h20"]["hosts"] == [f"gb-lon-1a-h20-0{i}" for i in range(1, 5)]
+    assert inv["_meta"]["hostvars"]["gb-lon-1a-h20-04"]["regionkit_serial"] == "SN-LD8-0004"
+
+
+@pytest.mark.parametrize("command", ["plan", "preview", "up", "refresh", "destroy", "inventory"])
+def test_help_on_every_stack_command(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and "Usage" in result.stdout
