@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(python3 python3-venv python3-pip git)
+# python for regionkit; the lab: debootstrap (base image), apt-cacher-ng (apt proxy), ssh client,
+# iproute2/util-linux (namespaces, veth, unshare, setpriv), iperf3 (link throughput), curl.
+apt_packages=(python3 python3-venv python3-pip git debootstrap apt-cacher-ng openssh-client iproute2 util-linux iperf3 curl ca-certificates)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -15,8 +17,16 @@ if ((${#missing[@]})); then
     exit 1
   fi
   echo "setup: apt-get install ${missing[*]}"
+  # Packaged daemons (apt-cacher-ng) must not start system-wide: the lab runs its own instance
+  # on its bridge. A temporary policy-rc.d says so to the maintainer scripts.
+  policy=/usr/sbin/policy-rc.d
+  added_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && added_policy=1
+  fi
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if ((added_policy)); then rm -f "$policy"; fi
 fi
 
 if [[ ! -x .venv/bin/python ]]; then

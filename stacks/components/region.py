@@ -7,6 +7,7 @@ import pulumi
 from backends import CloudBackend
 from components.mirror import ArtifactMirror
 from components.zone import Zone
+from regionkit.planning.inventory import pool_outputs
 from regionkit.planning.stack import StackPlan
 
 
@@ -43,35 +44,6 @@ class Region(pulumi.ComponentResource):
             "mirror": {"bucket": mirror.handle.name, "endpoint": mirror.handle.endpoint},
             "evidence_bucket": evidence_bucket.name,
             "zones": {z.id: {"facility": z.facility, "subnets": z.subnets, "link": z.link.name} for z in plan.zones},
-            "pools": [inventory_pool(p.pool) for z in plan.zones for p in z.pools],
+            "pools": [pool_outputs(p.pool) for z in plan.zones for p in z.pools],
         }
         self.register_outputs(self.outputs)
-
-
-def inventory_pool(pool) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    """A pool as the Ansible inventory needs it."""
-    return {
-        "group": pool.group,
-        "zone": pool.zone,
-        "facility": pool.facility,
-        "name": pool.name,
-        "accelerator": pool.accelerator,
-        "vendor": pool.vendor,
-        "stack": pool.stack,
-        "accelerators_per_server": pool.accelerators_per_server,
-        "software": pool.software.model_dump(exclude_none=True),
-        "collective_library": pool.collective_library,
-        "busbw_floor_gbps": pool.busbw_floor_gbps,
-        "licence_ref": pool.licence_ref,
-        "hosts": [
-            {
-                "name": s.name,
-                "address": str(s.management_address),
-                "storage_address": str(s.storage_address),
-                "fabric_address": str(s.fabric_address),
-                "bmc_address": str(s.bmc_address) if s.bmc_address else None,
-                "serial": s.serial,
-            }
-            for s in pool.servers
-        ],
-    }

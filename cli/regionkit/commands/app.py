@@ -10,6 +10,7 @@ import typer
 
 from regionkit import __version__
 from regionkit.commands import catalog as catalog_cmds
+from regionkit.commands import lab as lab_cmds
 from regionkit.commands import stack as stack_cmds
 from regionkit.commands._shared import State
 from regionkit.errors import EXIT_BAD_INPUT
@@ -59,6 +60,7 @@ app.command("up")(stack_cmds.up)
 app.command("refresh")(stack_cmds.refresh)
 app.command("destroy")(stack_cmds.destroy)
 app.command("inventory")(stack_cmds.inventory)
+app.add_typer(lab_cmds.app, name="lab")
 
 
 def main() -> None:

@@ -1,0 +1,373 @@
+"""Lab hosts from kernel primitives: per host a network namespace with a veth into the lab
+bridge, and (inside `unshare`) its own mount, UTS and PID namespaces over an overlay root, with
+systemd as PID 1 and a real sshd. Nothing here reaches past the bridge: hosts have one on-link
+address and no default route.
+
+State is written before each thing is created, so `down` can clean up after a crash or a
+SIGKILL of `up`; processes are found by a command line that names this lab's state folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from regionkit.adapters.lab import mirror
+from regionkit.adapters.lab.image import SUITE, ensure_image
+from regionkit.errors import HostsUnreachableError, RegionkitError
+from regionkit.planning.lab import APT_PROXY_PORT, S3_PORT, LabHostPlan, LabPlan
+
+MACHINE_LOCK = Path("/run/regionkit-lab.owner")
+BOOT_TIMEOUT_S = 90
+LAUNCH = """#!/bin/sh
+# regionkit lab host {name}: run by `ip netns exec {netns} unshare ...` (see hosts.py)
+set -e
+R={merged}
+mount -t overlay overlay -o lowerdir={image},upperdir={upper},workdir={work} "$R"
+mount -t proc proc "$R/proc"
+mount -t sysfs sysfs "$R/sys"
+mount -t tmpfs -o mode=755 tmpfs "$R/sys/fs/cgroup"
+mkdir -p "$R/sys/fs/cgroup/systemd"
+mount -t cgroup -o none,name=systemd cgroup "$R/sys/fs/cgroup/systemd"
+mount --rbind /dev "$R/dev"
+mount -t tmpfs -o mode=755 tmpfs "$R/run"
+# Kernel settings are the machine's: a lab host may read them, never write them.
+mount --bind -o ro "$R/proc/sys" "$R/proc/sys"
+if [ -e "$R/proc/sysrq-trigger" ]; then mount --bind -o ro "$R/proc/sysrq-trigger" "$R/proc/sysrq-trigger"; fi
+hostname {name}
+export container=regionkit-lab
+# No lab host may set the machine's clock or load kernel modules.
+exec setpriv --bounding-set -sys_time,-sys_module chroot "$R" /lib/systemd/systemd
+"""
+
+
+@dataclass(frozen=True)
+class LabPaths:
+    state_dir: Path
+
+    @property
+    def state_file(self) -> Path:
+        return self.state_dir / "state.json"
+
+    @property
+    def key(self) -> Path:
+        return self.state_dir / "id_ed25519"
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.state_dir / "known_hosts"
+
+    def host_dir(self, name: str) -> Path:
+        return self.state_dir / "hosts" / name
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    name: str
+    address: str
+    pool: str
+    running: bool
+    ssh: bool
+
+
+@dataclass(frozen=True)
+class LabStatus:
+    up: bool
+    hosts: list[HostStatus]
+    apt_proxy: bool
+    s3: bool
+    endpoint: dict[str, str]
+
+
+def require_root() -> None:
+    if os.geteuid() != 0:
+        raise RegionkitError(
+            "regionkit lab needs root: it creates network namespaces, a bridge and mounts; run it as root (sudo)"
+        )
+
+
+def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(["ip", *args], capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise RegionkitError(f"ip {' '.join(args)} failed: {proc.stderr.strip()}")
+    return proc
+
+
+def _save(paths: LabPaths, state: dict[str, Any]) -> None:
+    tmp = paths.state_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
+    tmp.replace(paths.state_file)
+
+
+def load_state(paths: LabPaths) -> dict[str, Any] | None:
+    try:
+        state: dict[str, Any] = json.loads(paths.state_file.read_text())
+        return state
+    except (OSError, ValueError):
+        return None
+
+
+@contextmanager
+def _machine_lock(paths: LabPaths) -> Iterator[None]:
+    """One lab per machine: the bridge and the gateway address are the machine's."""
+    mine = str(paths.state_dir.resolve())
+    if MACHINE_LOCK.exists():
+        owner = MACHINE_LOCK.read_text().strip()
+        if owner != mine and _our_processes(Path(owner)):
+            raise RegionkitError(
+                f"another lab is up on this machine (state in {owner}); run `regionkit lab down` there first"
+            )
+    MACHINE_LOCK.write_text(mine)
+    yield
+
+
+def _our_processes(state_dir: Path) -> list[int]:
+    """PIDs of processes this lab started: their command line names its state folder."""
+    markers = [str(state_dir.resolve()), str(mirror.s3_data_dir(state_dir))]
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if any(m in cmdline for m in markers):
+            found.append(int(entry.name))
+    return found
+
+
+def _wait_port(host: str, port: int, deadline: float, banner: bytes | None = None) -> bool:
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=1) as s:
+                if banner is None or s.recv(64).startswith(banner):
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def _spawn(cmd: list[str], log: Path) -> int:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    return proc.pid
+
+
+def _prepare_host(paths: LabPaths, plan: LabPlan, host: LabHostPlan, image: Path, pubkey: str) -> str:
+    """Write the host's own files into its overlay's upper layer; return its host public key."""
+    base = paths.host_dir(host.name)
+    upper = base / "upper"
+    for sub in ("etc/ssh", "root/.ssh", "etc/apt/sources.list.d", "etc/apt/apt.conf.d"):
+        (upper / sub).mkdir(parents=True, exist_ok=True)
+    (base / "work").mkdir(exist_ok=True)
+    (base / "merged").mkdir(exist_ok=True)
+    key = upper / "etc/ssh/ssh_host_ed25519_key"
+    if not key.exists():
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", host.name, "-f", str(key)], check=True)
+    (upper / "root/.ssh").chmod(0o700)
+    (upper / "root/.ssh/authorized_keys").write_text(pubkey)
+    (upper / "etc/hostname").write_text(host.name + "\n")
+    (upper / "etc/machine-id").write_text(uuid.uuid4().hex + "\n")
+    hosts = ["127.0.0.1 localhost", f"{plan.gateway} lab-gateway"] + [f"{h.address} {h.name}" for h in plan.hosts]
+    (upper / "etc/hosts").write_text("\n".join(hosts) + "\n")
+    # The lab's regional mirror is the only package source (node_baseline manages this later).
+    (upper / "etc/apt/sources.list.d/regionkit-mirror.sources").write_text(
+        f"Types: deb\nURIs: {plan.apt_proxy}/debian\nSuites: {SUITE} {SUITE}-updates\n"
+        "Components: main contrib non-free non-free-firmware\n"
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n"
+        f"Types: deb\nURIs: {plan.apt_proxy}/debian-security\nSuites: {SUITE}-security\n"
+        "Components: main contrib non-free non-free-firmware\n"
+        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+    )
+    (base / "launch.sh").write_text(
+        LAUNCH.format(
+            name=host.name, netns=host.netns, merged=base / "merged", image=image, upper=upper, work=base / "work"
+        )
+    )
+    return " ".join(key.with_suffix(".pub").read_text().split()[:2])
+
+
+def _network_host(plan: LabPlan, host: LabHostPlan) -> None:
+    peer = f"rkp{host.index}"
+    _ip("netns", "add", host.netns)
+    _ip("link", "add", host.veth, "type", "veth", "peer", "name", peer)
+    _ip("link", "set", host.veth, "master", plan.bridge, "up")
+    _ip("link", "set", peer, "netns", host.netns)
+    _ip("-n", host.netns, "link", "set", peer, "name", "eth0")
+    _ip("-n", host.netns, "addr", "add", f"{host.address}/{plan.network.prefixlen}", "dev", "eth0")
+    _ip("-n", host.netns, "link", "set", "eth0", "up")
+    _ip("-n", host.netns, "link", "set", "lo", "up")
+
+
+def lab_up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None]) -> dict[str, Any]:
+    """Build the lab: image (cached), bridge, mirror services, hosts. Returns timings and state.
+
+    Nothing is half-applied: if any step fails, what was made is removed again (logs stay)."""
+    require_root()
+    paths.state_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _up(plan, paths, progress)
+    except BaseException:
+        if load_state(paths) is not None:  # we started building: take it down again
+            lab_down(paths, plan)
+        raise
+
+
+def _up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None]) -> dict[str, Any]:
+    with _machine_lock(paths):
+        existing = load_state(paths)
+        if existing and existing.get("hosts") and _our_processes(paths.state_dir):
+            count = len(existing["hosts"])
+            raise RegionkitError(
+                f"the lab is already up ({count} hosts); see `regionkit lab status`, or `regionkit lab down`"
+            )
+        started = time.monotonic()
+        image, built_s = ensure_image(progress)
+        if not paths.key.exists():
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "regionkit-lab", "-f", str(paths.key)], check=True
+            )
+        pubkey = paths.key.with_suffix(".pub").read_text()
+        state: dict[str, Any] = {
+            "region": plan.region,
+            "bridge": plan.bridge,
+            "gateway": str(plan.gateway),
+            "network": str(plan.network),
+            "image": str(image),
+            "s3": {
+                "access_key": "rk" + secrets.token_hex(8),
+                "secret_key": secrets.token_hex(20),
+                "bucket": plan.bucket,
+            },
+            "hosts": {
+                h.name: {"netns": h.netns, "veth": h.veth, "address": str(h.address), "pool": h.pool}
+                for h in plan.hosts
+            },
+        }
+        _save(paths, state)  # intent first: `down` reads it even if we die below
+        paths.state_file.chmod(0o600)
+        progress("bridge and mirror")
+        _ip("link", "add", plan.bridge, "type", "bridge")
+        _ip("addr", "add", f"{plan.gateway}/{plan.network.prefixlen}", "dev", plan.bridge)
+        _ip("link", "set", plan.bridge, "up")
+        logs = paths.state_dir / "logs"
+        _spawn(mirror.apt_proxy_command(plan, paths.state_dir), logs / "apt-cacher-ng.out")
+        s3 = state["s3"]
+        _spawn(mirror.s3_command(plan, paths.state_dir, s3["access_key"], s3["secret_key"]), logs / "rclone.out")
+        progress(f"{len(plan.hosts)} hosts")
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            host_keys = list(pool.map(lambda h: _prepare_host(paths, plan, h, image, pubkey), plan.hosts))
+        for host in plan.hosts:
+            _network_host(plan, host)
+            cmd = [
+                "ip", "netns", "exec", host.netns,
+                "unshare", "--mount", "--uts", "--pid", "--fork", "--kill-child", "--propagation", "private",
+                "/bin/sh", str(paths.host_dir(host.name) / "launch.sh"),
+            ]  # fmt: skip
+            state["hosts"][host.name]["launcher_pid"] = _spawn(cmd, logs / f"{host.name}.console")
+        _save(paths, state)
+        paths.known_hosts.write_text(
+            "".join(f"{h.name},{h.address} {key}\n" for h, key in zip(plan.hosts, host_keys, strict=True))
+        )
+        deadline = time.monotonic() + BOOT_TIMEOUT_S
+        services_ok = _wait_port(str(plan.gateway), APT_PROXY_PORT, deadline) and _wait_port(
+            str(plan.gateway), S3_PORT, deadline
+        )
+        if not services_ok:
+            raise RegionkitError(f"the lab mirror did not start; see {logs}/apt-cacher-ng.out and rclone.out")
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            ready = list(pool.map(lambda h: _wait_port(str(h.address), 22, deadline, b"SSH-"), plan.hosts))
+        late = [h.name for h, ok in zip(plan.hosts, ready, strict=True) if not ok]
+        if late:
+            raise HostsUnreachableError(
+                f"lab hosts did not answer SSH within {BOOT_TIMEOUT_S} s: {', '.join(late)}; see {logs}/<host>.console"
+            )
+        state["up_s"] = round(time.monotonic() - started, 2)
+        state["image_built_s"] = round(built_s, 1) if built_s else None
+        _save(paths, state)
+        return state
+
+
+def lab_down(paths: LabPaths, plan: LabPlan | None = None) -> dict[str, int]:
+    """Remove everything this lab made; safe to run twice, or after a crashed `up`."""
+    require_root()
+    state = load_state(paths) or {}
+    removed = {"processes": 0, "namespaces": 0, "links": 0, "mounts": 0}
+    pids = _our_processes(paths.state_dir)
+    for pid in pids:  # launchers die with SIGKILL and take their host (unshare --kill-child)
+        try:
+            os.kill(pid, signal.SIGKILL)
+            removed["processes"] += 1
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 5
+    while _our_processes(paths.state_dir) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    hosts = dict(state.get("hosts", {}))
+    for h in plan.hosts if plan else ():
+        hosts.setdefault(h.name, {"netns": h.netns, "veth": h.veth})
+    existing_ns = set(_ip("netns", "list", check=False).stdout.split())
+    for info in hosts.values():
+        if info["netns"] in existing_ns:
+            _ip("netns", "del", info["netns"], check=False)
+            removed["namespaces"] += 1
+        if _ip("link", "show", info["veth"], check=False).returncode == 0:
+            _ip("link", "del", info["veth"], check=False)
+            removed["links"] += 1
+    bridge = state.get("bridge") or (plan.bridge if plan else None)
+    if bridge and _ip("link", "show", bridge, check=False).returncode == 0:
+        _ip("link", "del", bridge, check=False)
+        removed["links"] += 1
+    marker = str(paths.state_dir.resolve())
+    for line in reversed(Path("/proc/self/mounts").read_text().splitlines()):
+        target = line.split()[1]
+        if target.startswith(marker):  # none by design (mounts live in the hosts' namespaces)
+            subprocess.run(["umount", "-l", target], check=False)
+            removed["mounts"] += 1
+    subprocess.run(["rm", "-rf", str(paths.state_dir / "hosts")], check=False)
+    paths.state_file.unlink(missing_ok=True)
+    paths.known_hosts.unlink(missing_ok=True)
+    if MACHINE_LOCK.exists() and MACHINE_LOCK.read_text().strip() == marker:
+        MACHINE_LOCK.unlink()
+    return removed
+
+
+def lab_status(paths: LabPaths) -> LabStatus:
+    state = load_state(paths)
+    if not state:
+        return LabStatus(False, [], False, False, {})
+    running = set(_our_processes(paths.state_dir))
+    deadline = time.monotonic() + 1.5
+
+    def check(name: str, info: dict[str, Any]) -> HostStatus:
+        alive = info.get("launcher_pid") in running
+        ssh = alive and _wait_port(info["address"], 22, deadline, b"SSH-")
+        return HostStatus(name, info["address"], info["pool"], alive, ssh)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        hosts = list(pool.map(lambda kv: check(*kv), sorted(state["hosts"].items())))
+    gw = state["gateway"]
+    return LabStatus(
+        up=any(h.running for h in hosts),
+        hosts=hosts,
+        apt_proxy=_wait_port(gw, APT_PROXY_PORT, time.monotonic() + 1),
+        s3=_wait_port(gw, S3_PORT, time.monotonic() + 1),
+        endpoint={"apt_proxy": f"http://{gw}:{APT_PROXY_PORT}", "s3": f"http://{gw}:{S3_PORT}"},
+    )

@@ -1,0 +1,87 @@
+"""The lab's plan: which hosts the `lab` region gets, their names, addresses and pools, and
+where its gateway services listen. Pure; the lab adapter builds it from kernel primitives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
+
+from regionkit.catalog.load import Catalog
+from regionkit.catalog.model import RegionSpec
+from regionkit.errors import BadInputError
+from regionkit.planning.servers import PoolPlan, plan_pools
+
+MAX_NODES = 64
+APT_PROXY_PORT = 3142
+S3_PORT = 9000
+
+
+@dataclass(frozen=True)
+class LabHostPlan:
+    index: int
+    name: str
+    zone: str
+    pool: str
+    address: IPv4Address
+
+    @property
+    def netns(self) -> str:
+        return f"rk-{self.name}"
+
+    @property
+    def veth(self) -> str:
+        return f"rkv{self.index}"  # host side; interface names are at most 15 characters
+
+
+@dataclass(frozen=True)
+class LabPlan:
+    region: str
+    network: IPv4Network  # on-link for every host: no routing, nothing leaves the bridge
+    gateway: IPv4Address
+    bridge: str
+    hosts: tuple[LabHostPlan, ...]
+    pools: tuple[PoolPlan, ...]
+    bucket: str
+
+    @property
+    def apt_proxy(self) -> str:
+        return f"http://{self.gateway}:{APT_PROXY_PORT}"
+
+    @property
+    def s3_endpoint(self) -> str:
+        return f"http://{self.gateway}:{S3_PORT}"
+
+
+def sized(region: RegionSpec, nodes: int | None) -> RegionSpec:
+    """The region with `nodes` hosts spread over its pools in order (None: as declared)."""
+    if nodes is None:
+        return region
+    if not 1 <= nodes <= MAX_NODES:
+        raise BadInputError(f"--nodes {nodes}: the lab takes 1 to {MAX_NODES} hosts")
+    pools = region.pools[:nodes] if nodes < len(region.pools) else region.pools
+    base, extra = divmod(nodes, len(pools))
+    resized = [p.model_copy(update={"servers": base + (i < extra)}) for i, p in enumerate(pools)]
+    return region.model_copy(update={"pools": resized})
+
+
+def plan_lab(catalog: Catalog, nodes: int | None = None) -> LabPlan:
+    """Hosts of the `lab` region: names and addresses from the server planner."""
+    region = catalog.region("lab")
+    if region.cloud.backend != "none":
+        raise BadInputError("inventories/lab/region.yml: cloud.backend must be none; the lab has no cloud")
+    region = sized(region, nodes)
+    pools = tuple(plan_pools(catalog, region))
+    hosts: list[LabHostPlan] = []
+    for pool in pools:
+        for server in pool.servers:
+            hosts.append(LabHostPlan(len(hosts), server.name, server.zone, pool.name, server.management_address))
+    supernet = region.network.supernet
+    return LabPlan(
+        region=region.key,
+        network=supernet,
+        gateway=supernet.network_address + 1,
+        bridge="rklab0",
+        hosts=tuple(hosts),
+        pools=pools,
+        bucket=f"{catalog.policy.operator.resource_prefix}-lab-artifacts",
+    )
