@@ -129,5 +129,6 @@ def test_lab_inventory_works_with_ansible_and_host_key_checking(lab: Lab) -> Non
             capture_output=True, text=True, check=True,
         ).stdout
     )  # fmt: skip
-    assert sorted(listed["laba"]["children"]) == ["laba_nv"] and sorted(listed["labb"]["children"]) == ["labb_ppu"]
+    assert sorted(listed["laba"]["children"]) == ["laba_asc", "laba_nv"]
+    assert sorted(listed["labb"]["children"]) == ["labb_amd", "labb_ppu"]
     assert shutil.which("ssh")

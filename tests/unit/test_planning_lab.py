@@ -19,15 +19,16 @@ def test_lab_default_is_two_zones_of_two_hosts() -> None:
     plan = plan_lab(CATALOG)
     assert [(h.name, h.zone) for h in plan.hosts] == [
         ("laba-nv-01", "laba"),
-        ("laba-nv-02", "laba"),
+        ("laba-asc-01", "laba"),
         ("labb-ppu-01", "labb"),
-        ("labb-ppu-02", "labb"),
+        ("labb-amd-01", "labb"),
     ]
+    assert plan.hosts[1].address == IPv4Address("198.18.0.12")
     assert plan.hosts[2].address == IPv4Address("198.18.32.11")
     assert plan.gateway == IPv4Address("198.18.0.1") and all(h.address in plan.network for h in plan.hosts)
 
 
-@pytest.mark.parametrize(("nodes", "counts"), [(1, [1]), (2, [1, 1]), (5, [3, 2]), (16, [8, 8])])
+@pytest.mark.parametrize(("nodes", "counts"), [(1, [1]), (2, [1, 1]), (5, [2, 1, 1, 1]), (16, [4, 4, 4, 4])])
 def test_lab_nodes_spread_over_pools(nodes: int, counts: list[int]) -> None:
     plan = plan_lab(CATALOG, nodes)
     assert [len(p.servers) for p in plan.pools] == counts
