@@ -7,6 +7,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff";          ruff check . && ruff format --check .
 echo "== mypy";          mypy
 echo "== import layers"; lint-imports
+echo "== ansible-lint";  ansible-lint --profile production -q
 echo "== pytest"
 set +e
 python -m pytest "$@"

@@ -107,6 +107,7 @@ def lab_session() -> Iterator[Lab]:
     if reason:
         pytest.skip(reason)
     session = Lab()
+    session.ensure_down()  # start from a clean machine, whatever a previous run left
     try:
         yield session
     finally:

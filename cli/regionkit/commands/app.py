@@ -11,6 +11,7 @@ import typer
 from regionkit import __version__
 from regionkit.commands import catalog as catalog_cmds
 from regionkit.commands import lab as lab_cmds
+from regionkit.commands import nodes as node_cmds
 from regionkit.commands import stack as stack_cmds
 from regionkit.commands._shared import State
 from regionkit.errors import EXIT_BAD_INPUT
@@ -61,6 +62,8 @@ app.command("refresh")(stack_cmds.refresh)
 app.command("destroy")(stack_cmds.destroy)
 app.command("inventory")(stack_cmds.inventory)
 app.add_typer(lab_cmds.app, name="lab")
+app.add_typer(node_cmds.mirror_app, name="mirror")
+app.command("bootstrap")(node_cmds.bootstrap)
 
 
 def main() -> None:

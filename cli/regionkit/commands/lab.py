@@ -41,6 +41,9 @@ def write_inventory(catalog: Catalog, plan: LabPlan, paths: lab.LabPaths, s3: di
         "ansible_python_interpreter": "/usr/bin/python3",
         "regionkit_lab": True,
         "regionkit_apt_mirror": plan.apt_proxy,
+        # Lab hosts share the machine's clock and kernel settings: they must not change them.
+        "node_baseline_time_sync_enabled": False,
+        "node_baseline_sysctl_apply": False,
     }
     files = render_inventory(catalog.root / "templates", outputs, "`regionkit lab up`", connection)
     folder = catalog.inventories / "lab"

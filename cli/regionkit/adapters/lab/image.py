@@ -33,6 +33,11 @@ PACKAGES = (
     "procps",
     "kmod",
     "gnupg",
+    # Heavy and common to every lab host: torch (gloo) for the collectives benchmark, and
+    # iperf3. The collectives role still installs them through apt where they are missing.
+    "python3-torch",
+    "python3-numpy",
+    "iperf3",
 )
 # Units that cannot work, or must not run, inside a lab host: they would set the machine's
 # clock, manage seats and terminals, remount filesystems, load kernel modules, or take the apt

@@ -1,0 +1,154 @@
+"""Run a playbook with ansible-runner over a region's inventory and collect per-host results.
+
+Settings (all through the environment, so they hold for AWX/AAP too):
+- host key checking ON (ansible-runner turns it off by default);
+- SSH pipelining and connection reuse: ControlPersist lives in ssh_args, which inventory
+  `ansible_ssh_common_args` adds to rather than replaces;
+- fact caching in a JSON file cache with `gathering: smart`.
+Each run's artifacts (events, stats) stay under .regionkit/runs/.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ansible_runner
+
+from regionkit.errors import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
+
+
+@dataclass
+class HostResult:
+    ok: int = 0
+    changed: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    skipped: int = 0
+    roles: dict[str, str] = field(default_factory=dict)  # role -> ok | changed | failed | unreachable
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    hosts: dict[str, HostResult]
+    wall_s: float
+    status: str
+    output_tail: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        if any(h.unreachable for h in self.hosts.values()):
+            return EXIT_UNREACHABLE
+        if any(h.failed for h in self.hosts.values()) or self.status not in ("successful",):
+            return EXIT_FAILED
+        return EXIT_OK
+
+    def hosts_with(self, what: str) -> list[str]:
+        return sorted(h for h, r in self.hosts.items() if getattr(r, what))
+
+
+_RANK = {"ok": 0, "skipped": 0, "changed": 1, "failed": 2, "unreachable": 3}
+
+
+def runner_env(root: Path, region: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    facts = root / ".regionkit" / "facts" / region
+    facts.mkdir(parents=True, exist_ok=True)
+    control = Path("/tmp/rk-ssh")  # ControlPath must stay short (sun_path is 108 bytes)
+    control.mkdir(mode=0o700, exist_ok=True)
+    return {
+        "ANSIBLE_ROLES_PATH": str(root / "roles"),
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
+        "ANSIBLE_PIPELINING": "True",
+        "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=120s -o ServerAliveInterval=15",
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control),
+        "ANSIBLE_GATHERING": "smart",
+        "ANSIBLE_CACHE_PLUGIN": "ansible.builtin.jsonfile",
+        "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(facts),
+        "ANSIBLE_CACHE_PLUGIN_TIMEOUT": "7200",
+        "ANSIBLE_FORKS": "32",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        "ANSIBLE_DEPRECATION_WARNINGS": "False",
+        # ansible-playbook from the same environment as regionkit, whatever the caller's PATH.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+        **(extra or {}),
+    }
+
+
+def run_playbook(
+    root: Path,
+    region: str,
+    playbook: Path,
+    inventory: Path,
+    limit: str | None = None,
+    tags: str | None = None,
+    check: bool = False,
+    diff: bool = False,
+    env: dict[str, str] | None = None,
+    on_event: Callable[[str, HostResult], None] | None = None,
+) -> RunResult:
+    """Run `playbook` on the region's hosts; per-host results from the runner's events and stats."""
+    started = time.monotonic()
+    run_dir = (
+        root / ".regionkit" / "runs" / f"{region}-{time.strftime('%Y%m%dT%H%M%S')}-{int(started * 1000) % 1000:03d}"
+    )
+    run_dir.mkdir(parents=True, exist_ok=True)
+    hosts: dict[str, HostResult] = {}
+
+    def handle(event: dict[str, Any]) -> bool:
+        data = event.get("event_data", {})
+        host = data.get("host")
+        kind = event.get("event", "")
+        if not host or not kind.startswith("runner_on_"):
+            return True
+        result = hosts.setdefault(host, HostResult())
+        outcome = {
+            "runner_on_ok": "changed" if data.get("res", {}).get("changed") else "ok",
+            "runner_on_failed": "ok" if data.get("ignore_errors") else "failed",
+            "runner_on_unreachable": "unreachable",
+            "runner_on_skipped": "skipped",
+        }.get(kind)
+        if outcome is None:
+            return True
+        role = data.get("role") or "play"
+        if _RANK[outcome] >= _RANK.get(result.roles.get(role, "ok"), 0):
+            result.roles[role] = outcome if outcome != "skipped" else result.roles.get(role, "ok")
+        if outcome in ("failed", "unreachable"):
+            msg = data.get("res", {}).get("msg") or data.get("res", {}).get("stderr") or ""
+            result.messages.append(f"{data.get('task', '')}: {str(msg).strip()[:1000]}")
+        if on_event:
+            on_event(host, result)
+        return True
+
+    cmdline = " ".join(x for x in ("--check" if check else "", "--diff" if diff else "") if x)
+    runner = ansible_runner.run(
+        private_data_dir=str(run_dir),
+        playbook=str(playbook),
+        inventory=str(inventory),
+        limit=limit,
+        tags=tags,
+        cmdline=cmdline or None,
+        envvars=runner_env(root, region, env),
+        event_handler=handle,
+        quiet=True,
+        suppress_env_files=True,
+    )
+    stats = runner.stats or {}
+    for name in set().union(*[set(v) for v in stats.values() if isinstance(v, dict)]) if stats else ():
+        r = hosts.setdefault(name, HostResult())
+        r.ok = stats.get("ok", {}).get(name, 0)
+        r.changed = stats.get("changed", {}).get(name, 0)
+        r.failed = stats.get("failures", {}).get(name, 0)
+        r.unreachable = stats.get("dark", {}).get(name, 0)
+        r.skipped = stats.get("skipped", {}).get(name, 0)
+    tail = ""
+    if not hosts:  # the play never reached a host: keep what ansible-playbook said
+        tail = "\n".join(runner.stdout.read().splitlines()[-5:]) if runner.stdout else ""
+    return RunResult(run_dir, hosts, time.monotonic() - started, runner.status, tail)

@@ -1,0 +1,93 @@
+"""Benchmark: the same site.yml on the same lab hosts, side by side (needs root).
+
+(a) a no-op re-converge of 4 hosts with regionkit's runner settings (ansible-runner,
+    pipelining, ControlPersist, fact cache with smart gathering, 32 forks) against
+    `ansible-playbook` with default settings. Target: at least 2x faster.
+(b) 1 host against 8 hosts with regionkit's settings: T(8)/T(1) <= 3 on this 2-core machine.
+
+Run: sudo python tests/benchmarks/bootstrap_runner.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def regionkit(*args: str) -> float:
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "regionkit", "--root", str(REPO), *args], capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"regionkit {' '.join(args)}: exit {proc.returncode}\n{proc.stdout}{proc.stderr}")
+    return time.perf_counter() - t
+
+
+def default_ansible_playbook() -> float:
+    """ansible-playbook as it comes: no pipelining, 5 forks, facts gathered every run, no cache."""
+    state = json.loads((REPO / ".regionkit" / "lab" / "state.json").read_text())
+    env = {
+        "PATH": f"{BIN}:/usr/bin:/bin",
+        "HOME": os.environ.get("HOME", "/root"),
+        "ANSIBLE_ROLES_PATH": str(REPO / "roles"),
+        "AWS_ACCESS_KEY_ID": state["s3"]["access_key"],  # the presign lookup, as regionkit passes it
+        "AWS_SECRET_ACCESS_KEY": state["s3"]["secret_key"],
+    }
+    t = time.perf_counter()
+    inventory, playbook = str(REPO / "inventories/lab/hosts.yml"), str(REPO / "playbooks/site.yml")
+    subprocess.run([str(BIN / "ansible-playbook"), "-i", inventory, playbook], env=env, check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    regionkit("lab", "down")
+    regionkit("lab", "up")
+    regionkit("mirror", "sync", "lab")
+    converge = regionkit("bootstrap", "lab", "--format", "json")
+    print(f"first converge, 4 hosts: {converge:.1f} s")
+    ours = min(regionkit("bootstrap", "lab", "--format", "json") for _ in range(2))
+    default = min(default_ansible_playbook() for _ in range(2))
+    print(
+        f"(a) no-op re-converge, 4 hosts: regionkit {ours:.1f} s vs ansible-playbook defaults {default:.1f} s "
+        f"(x{default / ours:.2f})"
+    )
+    regionkit("lab", "down")
+    regionkit("lab", "up", "--nodes", "8")
+    regionkit("mirror", "sync", "lab")
+    regionkit("bootstrap", "lab", "--format", "json")
+    t8 = min(regionkit("bootstrap", "lab", "--format", "json") for _ in range(2))
+    t1 = min(regionkit("bootstrap", "lab", "--format", "json", "--limit", "laba-nv-01") for _ in range(2))
+    regionkit("lab", "down")
+    print(f"(b) no-op re-converge: 1 host {t1:.1f} s, 8 hosts {t8:.1f} s (T(8)/T(1) = {t8 / t1:.2f})")
+    figures = {
+        "converge_4_s": round(converge, 1),
+        "noop_4_regionkit_s": round(ours, 1),
+        "noop_4_default_s": round(default, 1),
+        "speedup_vs_default": round(default / ours, 2),
+        "noop_1_s": round(t1, 1),
+        "noop_8_s": round(t8, 1),
+        "t8_over_t1": round(t8 / t1, 2),
+    }
+    met = {"speedup_vs_default": figures["speedup_vs_default"] >= 2.0, "t8_over_t1": figures["t8_over_t1"] <= 3.0}
+    print(
+        json.dumps(
+            {
+                "benchmark": "bootstrap_runner",
+                "figures": figures,
+                "targets": {"speedup_vs_default": ">= 2", "t8_over_t1": "<= 3"},
+                "met": met,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Pure parts of node bring-up: artifact needs per pool, runner settings, stand-in artifacts."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from regionkit.adapters.ansible.runner import runner_env
+from regionkit.adapters.lab.artifacts import build
+from regionkit.catalog.load import load_catalog
+from regionkit.planning.artifacts import region_artifacts
+from regionkit.planning.lab import plan_lab
+
+from ..conftest import REPO
+
+CATALOG = load_catalog(REPO)
+
+
+def test_lab_needs_the_vendor_artifacts_in_vendor_names() -> None:
+    names = [a.filename for a in region_artifacts(list(plan_lab(CATALOG).pools))]
+    assert names == [
+        "Ascend-cann-toolkit_8.1.RC1_linux-x86_64.run",
+        "Ascend-hdk-910b-npu-driver_25.0.rc1_linux-x86-64.run",
+        "Ascend-hdk-910b-npu-firmware_25.0.rc1.run",
+        "PPU_SDK_1.6.2_linux_x86_64.run",
+        "rccl_2.22.3_amd64.deb",
+        "rocminfo_6.4.0_amd64.deb",
+        "rocm-smi-lib_6.4.0_amd64.deb",
+    ]
+
+
+def test_nvidia_pools_need_no_artifact() -> None:
+    from regionkit.planning.servers import plan_pools
+
+    pools = plan_pools(CATALOG, CATALOG.region("gb-lon-1"))
+    assert region_artifacts(pools) == []
+
+
+def test_runner_keeps_host_key_checking_pipelining_and_control_persist(tmp_path: Path) -> None:
+    env = runner_env(tmp_path, "lab")
+    assert env["ANSIBLE_HOST_KEY_CHECKING"] == "True"
+    assert env["ANSIBLE_PIPELINING"] == "True"
+    assert "ControlPersist=" in env["ANSIBLE_SSH_ARGS"]
+    assert env["ANSIBLE_CACHE_PLUGIN"] == "ansible.builtin.jsonfile" and env["ANSIBLE_GATHERING"] == "smart"
+
+
+def test_standin_run_package_installs_where_told(tmp_path: Path) -> None:
+    (art,) = [a for a in region_artifacts(list(plan_lab(CATALOG).pools)) if a.name == "ppu-sdk"]
+    path = build(art, tmp_path / "out")
+    subprocess.run(["sh", str(path), "--quiet", f"--install-path={tmp_path / 'ppu'}"], check=True, capture_output=True)
+    out = subprocess.run(
+        [str(tmp_path / "ppu" / "bin" / "ppu-smi"), "--version"], capture_output=True, text=True
+    ).stdout
+    assert "1.6.2" in out and "stand-in" in out
+
+
+def test_standin_deb_is_a_valid_package(tmp_path: Path) -> None:
+    (art,) = [a for a in region_artifacts(list(plan_lab(CATALOG).pools)) if a.name == "rocm-rccl"]
+    path = build(art, tmp_path)
+    info = subprocess.run(
+        ["dpkg-deb", "--field", str(path), "Package", "Version"], capture_output=True, text=True, check=True
+    )
+    assert info.stdout.split() == ["Package:", "rccl", "Version:", "2.22.3"]
