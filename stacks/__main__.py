@@ -17,9 +17,7 @@ key = pulumi.Config("regionkit").get("region") or pulumi.get_stack()
 catalog = load_catalog(find_root(start=Path(__file__).resolve().parent))
 region = catalog.region(key)
 if region.status == "planned":
-    raise pulumi.RunError(
-        f"{key} is planned: run `regionkit validate {key}` to see what it lacks before it can be applied"
-    )
+    raise pulumi.RunError(f"{key} is planned: run `regionkit validate {key}` to see what it lacks before it can be applied")
 configured = pulumi.Config(region.cloud.backend).get("region")
 if configured and configured != region.cloud.region_id:
     raise pulumi.RunError(

@@ -55,16 +55,12 @@ class AlicloudBackend:
         )
         return key.id
 
-    def bucket(
-        self, plan: StackPlan, bucket: BucketPlan, key_id: pulumi.Output[str], opts: pulumi.ResourceOptions
-    ) -> BucketHandle:
+    def bucket(self, plan: StackPlan, bucket: BucketPlan, key_id: pulumi.Output[str], opts: pulumi.ResourceOptions) -> BucketHandle:
         b = ali.oss.Bucket(
             bucket.name,
             bucket=bucket.name,
             redundancy_type="ZRS",
-            server_side_encryption_rule=ali.oss.BucketServerSideEncryptionRuleArgs(
-                sse_algorithm="KMS", kms_master_key_id=key_id
-            ),
+            server_side_encryption_rule=ali.oss.BucketServerSideEncryptionRuleArgs(sse_algorithm="KMS", kms_master_key_id=key_id),
             versioning=ali.oss.BucketVersioningArgs(status="Enabled"),
             tags={**plan.tags, "regionkit:purpose": bucket.purpose},
             opts=opts,
@@ -76,16 +72,12 @@ class AlicloudBackend:
                 f"{bucket.name}-to-{target}",
                 bucket=b.bucket,
                 action="ALL",
-                destination=ali.oss.BucketReplicationDestinationArgs(
-                    bucket=f"{bucket.name}-{target}", location=f"oss-{target}"
-                ),
+                destination=ali.oss.BucketReplicationDestinationArgs(bucket=f"{bucket.name}-{target}", location=f"oss-{target}"),
                 opts=opts,
             )
         return BucketHandle(name=b.bucket, endpoint=f"https://oss-{plan.cloud_region}-internal.aliyuncs.com")
 
-    def prefix_list(
-        self, name: str, cidrs: tuple[str, ...], tags: Tags, opts: pulumi.ResourceOptions
-    ) -> pulumi.Output[str]:
+    def prefix_list(self, name: str, cidrs: tuple[str, ...], tags: Tags, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
         plist = ali.vpc.PrefixList(
             name,
             prefix_list_name=name,
@@ -100,9 +92,7 @@ class AlicloudBackend:
     def subnet(
         self, name: str, network: NetworkHandle, cidr: str, cloud_zone: str, tags: Tags, opts: pulumi.ResourceOptions
     ) -> pulumi.Output[str]:
-        switch = ali.vpc.Switch(
-            name, vswitch_name=name, vpc_id=network.id, cidr_block=cidr, zone_id=cloud_zone, tags=tags, opts=opts
-        )
+        switch = ali.vpc.Switch(name, vswitch_name=name, vpc_id=network.id, cidr_block=cidr, zone_id=cloud_zone, tags=tags, opts=opts)
         return switch.id
 
     def link(self, link: LinkPlan, network: NetworkHandle, tags: Tags, opts: pulumi.ResourceOptions) -> None:
@@ -167,9 +157,7 @@ class AlicloudBackend:
             )
         return sg.id
 
-    def dns_record(
-        self, zone_id: pulumi.Output[str], domain: str, host: str, address: str, opts: pulumi.ResourceOptions
-    ) -> None:
+    def dns_record(self, zone_id: pulumi.Output[str], domain: str, host: str, address: str, opts: pulumi.ResourceOptions) -> None:
         ali.pvtz.ZoneRecord(f"{host}-a", zone_id=zone_id, rr=host, type="A", value=address, ttl=60, opts=opts)
 
     def node_registration(self, pool: PoolPlan, tags: Tags, opts: pulumi.ResourceOptions) -> None:

@@ -40,12 +40,8 @@ class AwsBackend:
             opts=opts,
         )
         vgw = aws.ec2.VpnGateway(f"{plan.region}-vgw", vpc_id=vpc.id, tags=plan.tags, opts=opts)
-        dxgw = aws.directconnect.Gateway(
-            f"{plan.region}-dxgw", name=f"{plan.region}-dxgw", amazon_side_asn="64512", opts=opts
-        )
-        aws.directconnect.GatewayAssociation(
-            f"{plan.region}-dxgw-vgw", dx_gateway_id=dxgw.id, associated_gateway_id=vgw.id, opts=opts
-        )
+        dxgw = aws.directconnect.Gateway(f"{plan.region}-dxgw", name=f"{plan.region}-dxgw", amazon_side_asn="64512", opts=opts)
+        aws.directconnect.GatewayAssociation(f"{plan.region}-dxgw-vgw", dx_gateway_id=dxgw.id, associated_gateway_id=vgw.id, opts=opts)
         return NetworkHandle(id=vpc.id, hub_id=dxgw.id)
 
     def dns_zone(self, plan: StackPlan, network: NetworkHandle, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
@@ -70,12 +66,8 @@ class AwsBackend:
         )
         return key.arn
 
-    def bucket(
-        self, plan: StackPlan, bucket: BucketPlan, key_id: pulumi.Output[str], opts: pulumi.ResourceOptions
-    ) -> BucketHandle:
-        b = aws.s3.Bucket(
-            bucket.name, bucket=bucket.name, tags={**plan.tags, "regionkit:purpose": bucket.purpose}, opts=opts
-        )
+    def bucket(self, plan: StackPlan, bucket: BucketPlan, key_id: pulumi.Output[str], opts: pulumi.ResourceOptions) -> BucketHandle:
+        b = aws.s3.Bucket(bucket.name, bucket=bucket.name, tags={**plan.tags, "regionkit:purpose": bucket.purpose}, opts=opts)
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{bucket.name}-sse",
             bucket=b.id,
@@ -129,9 +121,7 @@ class AwsBackend:
             )
         return BucketHandle(name=b.bucket, endpoint=f"https://s3.{plan.cloud_region}.amazonaws.com")
 
-    def prefix_list(
-        self, name: str, cidrs: tuple[str, ...], tags: Tags, opts: pulumi.ResourceOptions
-    ) -> pulumi.Output[str]:
+    def prefix_list(self, name: str, cidrs: tuple[str, ...], tags: Tags, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
         plist = aws.ec2.ManagedPrefixList(
             name,
             name=name,
@@ -214,12 +204,8 @@ class AwsBackend:
             )
         return sg.id
 
-    def dns_record(
-        self, zone_id: pulumi.Output[str], domain: str, host: str, address: str, opts: pulumi.ResourceOptions
-    ) -> None:
-        aws.route53.Record(
-            f"{host}-a", zone_id=zone_id, name=f"{host}.{domain}", type="A", ttl=60, records=[address], opts=opts
-        )
+    def dns_record(self, zone_id: pulumi.Output[str], domain: str, host: str, address: str, opts: pulumi.ResourceOptions) -> None:
+        aws.route53.Record(f"{host}-a", zone_id=zone_id, name=f"{host}.{domain}", type="A", ttl=60, records=[address], opts=opts)
 
     def node_registration(self, pool: PoolPlan, tags: Tags, opts: pulumi.ResourceOptions) -> None:
         # SSM hybrid activation: the pool's servers register as managed instances with this role.

@@ -36,8 +36,6 @@ class Zone(pulumi.ComponentResource):
             backend.subnet(f"{plan.id}-{role}", network, cidr, plan.cloud_zone, plan.tags, child)
         backend.link(plan.link, network, plan.tags, child)
         for pool in plan.pools:
-            backend.security_group(
-                f"{plan.id}-{pool.pool.name}-sg", network, pool.rules, management_list, pool.tags, child
-            )
+            backend.security_group(f"{plan.id}-{pool.pool.name}-sg", network, pool.rules, management_list, pool.tags, child)
             AcceleratorPool(f"{plan.id}-{pool.pool.name}", pool, dns_zone_id, dns_domain, backend, child)
         self.register_outputs({"subnets": plan.subnets, "link": plan.link.name})

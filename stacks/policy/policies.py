@@ -146,17 +146,13 @@ def check_buckets(args: StackValidationArgs, report: ReportViolation) -> None:
             versioning = (bucket.props.get("versioning") or {}).get("status")
             acl = by_name.get(("alicloud:oss/bucketAcl:BucketAcl", f"{name}-acl"))
             block = by_name.get(("alicloud:oss/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{name}-public"))
-            public = (
-                bucket.props.get("acl") not in (None, "private") or acl is None or acl.props.get("acl") != "private"
-            )
+            public = bucket.props.get("acl") not in (None, "private") or acl is None or acl.props.get("acl") != "private"
             closed = block is not None and block.props.get("blockPublicAccess") is True
             algo, encrypted_by = sse.get("sseAlgorithm"), bucket
         else:
             sse_type = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
             conf = by_name.get((sse_type, f"{name}-sse"))
-            rule = ((conf.props.get("rules") or [{}])[0] if conf else {}).get(
-                "applyServerSideEncryptionByDefault"
-            ) or {}
+            rule = ((conf.props.get("rules") or [{}])[0] if conf else {}).get("applyServerSideEncryptionByDefault") or {}
             ver = by_name.get(("aws:s3/bucketVersioning:BucketVersioning", f"{name}-versioning"))
             versioning = ((ver.props.get("versioningConfiguration") or {}) if ver else {}).get("status")
             block = by_name.get(("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", f"{name}-public"))
@@ -171,14 +167,10 @@ def check_buckets(args: StackValidationArgs, report: ReportViolation) -> None:
         if versioning != "Enabled":
             report(f"bucket {name}: versioning is not enabled", bucket.urn)
         if public or not closed:
-            report(
-                f"bucket {name}: not closed to the public (private ACL and a public-access block required)", bucket.urn
-            )
+            report(f"bucket {name}: not closed to the public (private ACL and a public-access block required)", bucket.urn)
 
 
-def _resource(
-    name: str, description: str, fn: Callable[[ResourceValidationArgs, ReportViolation], None]
-) -> ResourceValidationPolicy:
+def _resource(name: str, description: str, fn: Callable[[ResourceValidationArgs, ReportViolation], None]) -> ResourceValidationPolicy:
     return ResourceValidationPolicy(name=name, description=description, validate=fn, config_schema=CONFIG_SCHEMA)
 
 

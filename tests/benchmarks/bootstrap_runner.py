@@ -23,9 +23,7 @@ BIN = Path(sys.executable).parent
 
 def regionkit(*args: str) -> float:
     t = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "regionkit", "--root", str(REPO), *args], capture_output=True, text=True
-    )
+    proc = subprocess.run([sys.executable, "-m", "regionkit", "--root", str(REPO), *args], capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"regionkit {' '.join(args)}: exit {proc.returncode}\n{proc.stdout}{proc.stderr}")
     return time.perf_counter() - t
@@ -56,8 +54,7 @@ def main() -> None:
     ours = min(regionkit("bootstrap", "lab", "--format", "json") for _ in range(2))
     default = min(default_ansible_playbook() for _ in range(2))
     print(
-        f"(a) no-op re-converge, 4 hosts: regionkit {ours:.1f} s vs ansible-playbook defaults {default:.1f} s "
-        f"(x{default / ours:.2f})"
+        f"(a) no-op re-converge, 4 hosts: regionkit {ours:.1f} s vs ansible-playbook defaults {default:.1f} s (x{default / ours:.2f})"
     )
     regionkit("lab", "down")
     regionkit("lab", "up", "--nodes", "8")

@@ -44,11 +44,7 @@ def regionkit(*args: str, check: bool = True, timeout: int = 600) -> subprocess.
 def leftovers() -> dict[str, list[str]]:
     """What a lab could leave behind on this machine."""
     marker = str(STATE.resolve())
-    netns = [
-        n
-        for n in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
-        if n.startswith("rk-")
-    ]
+    netns = [n for n in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split() if n.startswith("rk-")]
     links = [
         line.split(":")[1].strip().split("@")[0]
         for line in subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout.splitlines()
@@ -72,6 +68,16 @@ class Lab:
     hosts: dict[str, dict[str, str]] = field(default_factory=dict)
     s3: dict[str, str] = field(default_factory=dict)
     gateway: str = ""
+    first_converge: dict[str, object] | None = None  # bootstrap's JSON from the first converge
+
+    def ensure_converged(self) -> Lab:
+        self.ensure_up()
+        if self.first_converge is None:
+            regionkit("mirror", "sync", "lab")
+            proc = regionkit("bootstrap", "lab", "--format", "json", check=False, timeout=900)
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            self.first_converge = json.loads(proc.stdout)
+        return self
 
     def ensure_up(self) -> Lab:
         if not self.up:
@@ -83,10 +89,9 @@ class Lab:
     def ensure_down(self) -> None:
         regionkit("lab", "down")
         self.up = False
+        self.first_converge = None
 
-    def ssh(
-        self, host: str, command: str, known_hosts: Path | None = None, check: bool = True
-    ) -> subprocess.CompletedProcess[str]:
+    def ssh(self, host: str, command: str, known_hosts: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
             [
                 "ssh", "-i", str(STATE / "id_ed25519"),
@@ -120,10 +125,15 @@ def lab(lab_session: Lab) -> Lab:
 
 
 @pytest.fixture
+def converged(lab_session: Lab) -> Lab:
+    """A lab after `regionkit mirror sync lab` and one `regionkit bootstrap lab`."""
+    return lab_session.ensure_converged()
+
+
+@pytest.fixture
 def lab_absent(lab_session: Lab) -> Iterator[None]:
     lab_session.ensure_down()
     assert leftovers() == {}
     yield
-    lab_session.up = (
-        bool(json.loads((STATE / "state.json").read_text()).get("hosts")) if (STATE / "state.json").exists() else False
-    )
+    lab_session.up = bool(json.loads((STATE / "state.json").read_text()).get("hosts")) if (STATE / "state.json").exists() else False
+    lab_session.first_converge = None

@@ -29,9 +29,7 @@ def test_lab_hosts_have_their_names_and_addresses(lab: Lab) -> None:
 
 def test_lab_hosts_run_systemd_as_pid1_and_are_running(lab: Lab) -> None:
     for name in lab.hosts:
-        out = lab.ssh(
-            name, "cat /proc/1/comm; systemctl is-system-running --wait; systemctl is-active ssh", check=False
-        )
+        out = lab.ssh(name, "cat /proc/1/comm; systemctl is-system-running --wait; systemctl is-active ssh", check=False)
         failed = lab.ssh(name, "systemctl --failed --no-legend; journalctl -b -p err --no-pager | tail -5").stdout
         assert out.stdout.split() == ["systemd", "running", "active"], (name, out.stdout, failed)
 
@@ -77,18 +75,14 @@ def test_lab_host_installs_a_package_through_the_proxy(lab: Lab) -> None:
     name = sorted(lab.hosts)[-1]
     sources = lab.ssh(name, "cat /etc/apt/sources.list.d/*.sources; ls /etc/apt/sources.list 2>&1 || true").stdout
     assert "URIs: http://198.18.0.1:3142/debian" in sources and "No such file" in sources
-    lab.ssh(
-        name, "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends jq"
-    )
+    lab.ssh(name, "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends jq")
     assert lab.ssh(name, "jq --version").stdout.startswith("jq-")
     log = "".join(p.read_text(errors="replace") for p in (STATE / "logs" / "apt-cacher-ng").glob("*.log"))
     assert "jq_" in log  # the package came through the lab's proxy
 
 
 def test_lab_s3_round_trip_and_host_fetch(lab: Lab) -> None:
-    endpoint = MirrorEndpoint(
-        f"http://{lab.gateway}:9000", lab.s3["bucket"], lab.s3["access_key"], lab.s3["secret_key"]
-    )
+    endpoint = MirrorEndpoint(f"http://{lab.gateway}:9000", lab.s3["bucket"], lab.s3["access_key"], lab.s3["secret_key"])
     assert lab.s3["bucket"] in list_buckets(endpoint)
     put_object(endpoint, "tests/round-trip.txt", b"regionkit lab mirror\n")
     assert get_object(endpoint, "tests/round-trip.txt") == b"regionkit lab mirror\n"
@@ -103,10 +97,7 @@ def test_lab_swapped_host_key_is_refused(lab: Lab, tmp_path: Path) -> None:
     keys = {ln.split()[0].split(",")[0]: ln.split(None, 1)[1] for ln in lines}
     swapped = tmp_path / "known_hosts"
     swapped.write_text(
-        "".join(
-            f"{name},{lab.hosts[name]['address']} {keys[second] if name == first else keys[name]}\n"
-            for name in lab.hosts
-        )
+        "".join(f"{name},{lab.hosts[name]['address']} {keys[second] if name == first else keys[name]}\n" for name in lab.hosts)
     )
     refused = lab.ssh(first, "true", known_hosts=swapped, check=False)
     assert refused.returncode == 255 and "Host key verification failed" in refused.stderr

@@ -114,9 +114,7 @@ def test_policy_passes_good_and_reports_bad(fn: Any, good: Res, bad: Res, says: 
     assert found and says in found[0]
 
 
-def _bucket_stack(
-    key_region: str = "nl-ams-1", acl: str = "private", sse: str = "KMS", versioning: str = "Enabled"
-) -> Res:
+def _bucket_stack(key_region: str = "nl-ams-1", acl: str = "private", sse: str = "KMS", versioning: str = "Enabled") -> Res:
     key = Res("alicloud:kms/key:Key", {"tags": {**TAGS, "regionkit:region": key_region}}, name="k")
     bucket = Res(
         "alicloud:oss/bucket:Bucket",
@@ -128,9 +126,7 @@ def _bucket_stack(
         dependencies=[key],
     )
     acl_res = Res("alicloud:oss/bucketAcl:BucketAcl", {"acl": acl}, name="b-acl")
-    block = Res(
-        "alicloud:oss/bucketPublicAccessBlock:BucketPublicAccessBlock", {"blockPublicAccess": True}, name="b-public"
-    )
+    block = Res("alicloud:oss/bucketPublicAccessBlock:BucketPublicAccessBlock", {"blockPublicAccess": True}, name="b-public")
     return Res("pulumi:pulumi:Stack", {}, resources=[key, bucket, acl_res, block])
 
 

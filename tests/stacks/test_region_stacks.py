@@ -94,9 +94,9 @@ def test_stack_no_ingress_from_outside_the_region(key: str) -> None:
         if rule.inputs.get("prefixListId"):  # SSH: from the management prefix list
             assert rule.inputs["prefixListId"] == f"{management.name}-id"
         elif cidr is None:  # collectives: only from the pool's own group
-            assert (
-                rule.inputs.get("sourceSecurityGroupId") or rule.inputs.get("referencedSecurityGroupId")
-            ) == rule.inputs["securityGroupId"]
+            assert (rule.inputs.get("sourceSecurityGroupId") or rule.inputs.get("referencedSecurityGroupId")) == rule.inputs[
+                "securityGroupId"
+            ]
         else:
             assert any(IPv4Network(cidr).subnet_of(net) for net in inside), (rule.name, cidr)
 
@@ -130,9 +130,7 @@ def test_stack_outputs_carry_the_inventory(key: str) -> None:
     region, out = CATALOG.regions[key], _synth(key).outputs
     assert out["region"] == key and out["dns_zone"]["name"] == f"{key}.internal"
     assert out["mirror"]["bucket"].endswith(f"{key}-artifacts") and out["mirror"]["endpoint"].startswith("https://")
-    assert [len(p["hosts"]) for p in out["pools"]] == [
-        p.servers for z in region.zones for p in region.pools if p.zone == z.id
-    ]
+    assert [len(p["hosts"]) for p in out["pools"]] == [p.servers for z in region.zones for p in region.pools if p.zone == z.id]
     assert all(p["software"]["driver"] for p in out["pools"])
 
 

@@ -55,26 +55,20 @@ def test_nccl_tests_reads_every_section_and_its_figures() -> None:
 
 
 def test_nccl_tests_counts_wrong_elements() -> None:
-    text = (
-        REAL / "nccl/gh200_2node-2gpu_all_reduce_perf_nccl-tests-2.17.8_FAIL_wrong-96-32_out-of-bounds-4.txt"
-    ).read_text()
+    text = (REAL / "nccl/gh200_2node-2gpu_all_reduce_perf_nccl-tests-2.17.8_FAIL_wrong-96-32_out-of-bounds-4.txt").read_text()
     (result,) = parse_nccl_tests(text)
     assert result.out_of_bounds == 4
     assert {r.wrong for r in result.rows if r.wrong} == {96 + 32}
 
 
 def test_hccl_test_pass_converts_algbw_to_busbw() -> None:
-    result = parse_hccl_test(
-        (REAL / "ascend/hccl_test_all_reduce_test_8npu_fp32_doc-example_pass.txt").read_text(), ranks=8
-    )
+    result = parse_hccl_test((REAL / "ascend/hccl_test_all_reduce_test_8npu_fp32_doc-example_pass.txt").read_text(), ranks=8)
     assert result.verdict == "pass" and result.rows[0].bytes == 8192
     assert result.rows[0].busbw_gbps == pytest.approx(result.rows[0].algbw_gbps * 2 * 7 / 8)
 
 
 def test_hccl_test_failure_is_a_failure() -> None:
-    result = parse_hccl_test(
-        (REAL / "ascend/hccl_test_FAIL_retcode7_init_hcclComm_doc-example.txt").read_text(), ranks=8
-    )
+    result = parse_hccl_test((REAL / "ascend/hccl_test_FAIL_retcode7_init_hcclComm_doc-example.txt").read_text(), ranks=8)
     assert result.verdict == "fail" and "retcode: 7" in result.errors[0]
 
 

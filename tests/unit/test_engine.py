@@ -48,9 +48,7 @@ def test_preview_refresh_is_passed_through(fake: tuple[engine.EngineSettings, Pa
     assert "--refresh" in next(c for c in calls(log) if "preview" in c)
 
 
-def test_no_change_preview_reports_only_same(
-    fake: tuple[engine.EngineSettings, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_no_change_preview_reports_only_same(fake: tuple[engine.EngineSettings, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     settings, _ = fake
     monkeypatch.setenv("FAKE_PULUMI_EVENTS", str(EVENTS / "preview_nochange.jsonl"))
     result = engine.run_operation(settings, "nl-ams-1", "preview", {})
@@ -91,9 +89,7 @@ def test_engine_failure_is_one_line_with_the_engine_error(
     settings, _ = fake
     monkeypatch.setenv("FAKE_PULUMI_EXIT", "255")
     monkeypatch.setenv("FAKE_PULUMI_STDERR", "error: preview failed: policy violations")
-    with pytest.raises(
-        RegionkitError, match="pulumi preview nl-ams-1 failed: error: preview failed: policy violations"
-    ):
+    with pytest.raises(RegionkitError, match="pulumi preview nl-ams-1 failed: error: preview failed: policy violations"):
         engine.run_operation(settings, "nl-ams-1", "preview", {})
 
 
@@ -103,9 +99,7 @@ def test_missing_cli_says_how_to_install(tmp_path: Path, monkeypatch: pytest.Mon
         engine.require_cli(engine.EngineSettings(tmp_path))
 
 
-def test_missing_passphrase_is_bad_input(
-    fake: tuple[engine.EngineSettings, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_passphrase_is_bad_input(fake: tuple[engine.EngineSettings, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     settings, _ = fake
     monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE")
     monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE_FILE", raising=False)

@@ -18,3 +18,7 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "bash scripts/setup.sh && bash scripts/check.sh" in README
     assert "bash scripts/setup.sh && bash scripts/check.sh" in ci
+
+
+def test_readme_main_command_is_deploy_lab() -> None:
+    assert "bash scripts/setup.sh && .venv/bin/regionkit deploy lab" in README

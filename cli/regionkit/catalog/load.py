@@ -121,9 +121,7 @@ def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None
     for candidate in (here, *here.parents):
         if (candidate / "inventories").is_dir():
             return candidate
-    raise BadInputError(
-        f"{here}: no inventories/ folder here or above; run inside a regionkit checkout, or pass --root PATH"
-    )
+    raise BadInputError(f"{here}: no inventories/ folder here or above; run inside a regionkit checkout, or pass --root PATH")
 
 
 def load_catalog(root: Path) -> Catalog:
@@ -240,9 +238,7 @@ def _read_yaml(path: Path, shown: str, problems: list[str]) -> Any | None:
         problems.append(f"{shown}: malformed YAML: {exc}. Fix: correct the YAML syntax")
         return None
     if not isinstance(data, dict):
-        problems.append(
-            f"{shown}:1: the top level is a {type(data).__name__}, not a mapping. Fix: start with `key: value` lines"
-        )
+        problems.append(f"{shown}:1: the top level is a {type(data).__name__}, not a mapping. Fix: start with `key: value` lines")
         return None
     return data
 

@@ -234,9 +234,7 @@ class PoolSpec(_Spec):
     servers: int = Field(ge=1, le=10000)
     servers_per_rack: int = Field(ge=1, le=64)
     software: SoftwareSpec = SoftwareSpec()
-    collective_library: CollectiveLibrary | None = Field(
-        default=None, description="Defaults to the accelerator's library."
-    )
+    collective_library: CollectiveLibrary | None = Field(default=None, description="Defaults to the accelerator's library.")
     busbw_floor_gbps: float | None = Field(default=None, ge=0, description="Overrides the SKU floor.")
     licence_ref: str | None = Field(default=None, min_length=3, max_length=128)
     handover: list[HandoverSpec] = []

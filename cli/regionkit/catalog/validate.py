@@ -112,9 +112,7 @@ def validate(
         return _validate(catalog, keys, skip, today)
 
 
-def _validate(
-    catalog: Catalog, keys: Iterable[str] | None, skip: Iterable[str], today: dt.date | None
-) -> ValidationReport:
+def _validate(catalog: Catalog, keys: Iterable[str] | None, skip: Iterable[str], today: dt.date | None) -> ValidationReport:
     chosen = sorted(keys) if keys is not None else sorted(catalog.regions)
     for key in chosen:
         catalog.region(key)  # unknown key -> BadInputError
@@ -259,8 +257,7 @@ def check_references(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
     "schema.zone-id",
     "error",
     "Zone ids are the region key plus one letter; cloud zone ids follow the cloud's rule (region id + letter)",
-    "The zone id is the Ansible group, the stack tag and the folder name; a cloud zone that does not "
-    "exist fails only at `pulumi up`",
+    "The zone id is the Ansible group, the stack tag and the folder name; a cloud zone that does not exist fails only at `pulumi up`",
 )
 def check_zone_ids(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
     for i, zone in enumerate(region.zones):
@@ -273,9 +270,7 @@ def check_zone_ids(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
             )
         if zone.cloud_zone and region.cloud.backend != "none":
             rid = region.cloud.region_id
-            if not (
-                rid and zone.cloud_zone[:-1] == rid and zone.cloud_zone[-1].isalpha() and zone.cloud_zone[-1].islower()
-            ):
+            if not (rid and zone.cloud_zone[:-1] == rid and zone.cloud_zone[-1].isalpha() and zone.cloud_zone[-1].islower()):
                 yield Issue(
                     ("zones", i, "cloud_zone"),
                     zone.cloud_zone,
@@ -346,9 +341,7 @@ def _fleet_overlaps(catalog: Catalog) -> dict[str, list[Issue]]:
             start, end = int(net.network_address), int(net.broadcast_address)
             if reach is not None and start <= reach[0]:
                 other = f"{reach[1]} {_dotted(reach[2])} ({reach[3]})"
-                found.setdefault(key, []).append(
-                    Issue(path, net, f"overlaps {other}", "give each range its own addresses")
-                )
+                found.setdefault(key, []).append(Issue(path, net, f"overlaps {other}", "give each range its own addresses"))
             if reach is None or end > reach[0]:
                 reach = (end, key, path, net)
 
@@ -383,8 +376,7 @@ def check_capacity(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
         yield Issue(
             ("network", "interconnect"),
             links,
-            f"{len(region.zones)} zones need one /30 each ({4 * len(region.zones)} addresses), the range has "
-            f"{links.num_addresses}",
+            f"{len(region.zones)} zones need one /30 each ({4 * len(region.zones)} addresses), the range has {links.num_addresses}",
             "widen the interconnect range",
         )
     for i, zone in enumerate(region.zones):
@@ -541,9 +533,7 @@ def export_decision(ctx: Context, region: RegionSpec, accelerator: str):  # type
             continue
         if "*" not in rule.operator_hq and hq not in rule.operator_hq:
             continue
-        if (
-            "*" not in rule.countries and region.country not in rule.countries
-        ) or region.country in rule.except_countries:
+        if ("*" not in rule.countries and region.country not in rule.countries) or region.country in rule.except_countries:
             continue
         if best is None or _STRICTNESS[rule.action] > _STRICTNESS[best.action]:
             best = rule
@@ -704,8 +694,7 @@ def check_replication(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
             yield Issue(
                 ("residency", "replication", i, "to"),
                 rep.to,
-                f"replication of {rep.bucket} to {rep.to} ({country or 'unknown country'}) "
-                f"leaves jurisdiction {region.jurisdiction}",
+                f"replication of {rep.bucket} to {rep.to} ({country or 'unknown country'}) leaves jurisdiction {region.jurisdiction}",
                 "replicate only to a cloud region inside the jurisdiction, or remove the rule",
             )
         elif rep.to not in region.residency.data_regions:
@@ -894,9 +883,7 @@ def _lacks(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
     if region.cloud.backend == "none":
         return
     if not region.cloud.region_id:
-        yield Issue(
-            ("cloud", "region_id"), None, "no cloud region id", "set cloud.region_id once the cloud publishes one"
-        )
+        yield Issue(("cloud", "region_id"), None, "no cloud region id", "set cloud.region_id once the cloud publishes one")
     for i, zone in enumerate(region.zones):
         if not zone.cloud_zone:
             yield Issue(("zones", i, "cloud_zone"), None, f"zone {zone.id} has no cloud zone", "set cloud_zone")

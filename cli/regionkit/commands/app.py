@@ -13,6 +13,7 @@ from regionkit.commands import catalog as catalog_cmds
 from regionkit.commands import lab as lab_cmds
 from regionkit.commands import nodes as node_cmds
 from regionkit.commands import stack as stack_cmds
+from regionkit.commands import verify as verify_cmds
 from regionkit.commands._shared import State
 from regionkit.errors import EXIT_BAD_INPUT
 
@@ -44,9 +45,7 @@ def _main(
         Path | None,
         typer.Option("--root", envvar="REGIONKIT_ROOT", help="Folder that holds inventories/ (default: cwd upward)."),
     ] = None,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
-    ] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
     ctx.obj = State(root)
 
@@ -64,6 +63,8 @@ app.command("inventory")(stack_cmds.inventory)
 app.add_typer(lab_cmds.app, name="lab")
 app.add_typer(node_cmds.mirror_app, name="mirror")
 app.command("bootstrap")(node_cmds.bootstrap)
+app.command("verify")(verify_cmds.verify)
+app.command("deploy")(verify_cmds.deploy)
 
 
 def main() -> None:

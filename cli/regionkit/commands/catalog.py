@@ -49,9 +49,7 @@ def regions(
 
 def validate_cmd(
     ctx: typer.Context,
-    region_keys: Annotated[
-        list[str] | None, typer.Argument(metavar="[REGION]...", help="Regions; all by default.")
-    ] = None,
+    region_keys: Annotated[list[str] | None, typer.Argument(metavar="[REGION]...", help="Regions; all by default.")] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
     skip: Annotated[list[str] | None, typer.Option("--skip", help="Skip a validator by id (repeatable).")] = None,
 ) -> None:
@@ -98,9 +96,7 @@ def print_report(report: ValidationReport) -> None:
     errors, warnings = len(report.errors), len(report.warnings)
     suppressed = len(report.findings) - len(report.active)
     colour = "red" if errors else "green"
-    console.print(
-        f"[{colour}]{len(report.regions)} regions: {errors} errors, {warnings} warnings, {suppressed} suppressed[/]"
-    )
+    console.print(f"[{colour}]{len(report.regions)} regions: {errors} errors, {warnings} warnings, {suppressed} suppressed[/]")
 
 
 _SCHEMAS: dict[str, type[BaseModel]] = {

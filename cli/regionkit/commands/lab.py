@@ -16,9 +16,7 @@ from regionkit.errors import EXIT_FAILED, EXIT_UNREACHABLE
 from regionkit.planning.inventory import pool_outputs, render_inventory
 from regionkit.planning.lab import LabPlan, plan_lab
 
-app = typer.Typer(
-    help="Local lab hosts (network namespaces + systemd + sshd) for the `lab` region.", no_args_is_help=True
-)
+app = typer.Typer(help="Local lab hosts (network namespaces + systemd + sshd) for the `lab` region.", no_args_is_help=True)
 
 
 def paths_for(catalog: Catalog) -> lab.LabPaths:
@@ -58,9 +56,7 @@ def write_inventory(catalog: Catalog, plan: LabPlan, paths: lab.LabPaths, s3: di
 @app.command("up")
 def up(
     ctx: typer.Context,
-    nodes: Annotated[
-        int | None, typer.Option("--nodes", help="Number of hosts (default: as declared, 2 zones x 2).")
-    ] = None,
+    nodes: Annotated[int | None, typer.Option("--nodes", help="Number of hosts (default: as declared, 2 zones x 2).")] = None,
 ) -> None:
     """Build the lab hosts, the mirror (apt proxy + S3) and inventories/lab/hosts.yml. Needs root."""
     with user_errors():
@@ -103,9 +99,7 @@ def status(ctx: typer.Context) -> None:
         raise typer.Exit(EXIT_FAILED)
     table = Table("host", "address", "pool", "running", "sshd", title="lab hosts", title_justify="left")
     for h in st.hosts:
-        table.add_row(
-            h.name, h.address, h.pool, "yes" if h.running else "[red]no[/]", "ok" if h.ssh else "[red]down[/]"
-        )
+        table.add_row(h.name, h.address, h.pool, "yes" if h.running else "[red]no[/]", "ok" if h.ssh else "[red]down[/]")
     console.print(table)
     console.print(
         f"apt proxy {st.endpoint['apt_proxy']}: {'ok' if st.apt_proxy else '[red]down[/]'}; "

@@ -40,9 +40,7 @@ def _mirror_credentials(catalog: Catalog, region: str) -> dict[str, str]:
             raise BadInputError("the lab is down; run `regionkit lab up` first")
         s3 = json.loads(lab_state.read_text())["s3"]
         return {"AWS_ACCESS_KEY_ID": s3["access_key"], "AWS_SECRET_ACCESS_KEY": s3["secret_key"]}
-    creds = {
-        k: os.environ[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") if k in os.environ
-    }
+    creds = {k: os.environ[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") if k in os.environ}
     if "AWS_ACCESS_KEY_ID" not in creds and "AWS_PROFILE" not in os.environ:
         raise BadInputError("no mirror credentials: export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)")
     return creds
@@ -84,9 +82,7 @@ def mirror_sync(
         write_pins(pins, synced, needed)
     for s in synced:
         console.print(f"  {s.key}  sha256 {s.sha256[:16]}…  {s.size} bytes")
-    console.print(
-        f"[green]mirror sync {region_key}[/]: {len(synced)} artifacts + manifest; pins in {catalog.rel(pins)}"
-    )
+    console.print(f"[green]mirror sync {region_key}[/]: {len(synced)} artifacts + manifest; pins in {catalog.rel(pins)}")
 
 
 def _table(hosts: dict[str, Any]) -> Table:
@@ -96,11 +92,7 @@ def _table(hosts: dict[str, Any]) -> Table:
         roles = hosts[host].roles
         cells = []
         for role in ROLES:
-            seen = [
-                v
-                for k, v in roles.items()
-                if k == role or (role == "accelerator_node" and k not in ROLES and k != "play")
-            ]
+            seen = [v for k, v in roles.items() if k == role or (role == "accelerator_node" and k not in ROLES and k != "play")]
             worst = max(seen, key=lambda v: ["ok", "changed", "failed", "unreachable"].index(v)) if seen else "…"
             cells.append(f"[{colour[worst]}]{worst}[/]")
         table.add_row(host, *cells)

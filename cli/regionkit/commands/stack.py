@@ -29,9 +29,7 @@ if TYPE_CHECKING:
 RegionArg = Annotated[str, typer.Argument(metavar="REGION", help="Region key, e.g. nl-ams-1.")]
 BackendOpt = Annotated[
     str | None,
-    typer.Option(
-        "--backend", help="State backend URL (s3://bucket?endpoint=...); default: file backend in .regionkit/state."
-    ),
+    typer.Option("--backend", help="State backend URL (s3://bucket?endpoint=...); default: file backend in .regionkit/state."),
 ]
 
 
@@ -62,9 +60,7 @@ def plan_json(synthesis: Synthesis, violations: list[Violation]) -> dict[str, An
             "by_type": dict(sorted(Counter(r.type for r in resources).items())),
             "by_zone": dict(sorted(Counter(r.zone for r in resources).items())),
         },
-        "resources": [
-            {"type": r.type, "name": r.name, "parent": r.parent, "zone": r.zone, "inputs": r.inputs} for r in resources
-        ],
+        "resources": [{"type": r.type, "name": r.name, "parent": r.parent, "zone": r.zone, "inputs": r.inputs} for r in resources],
         "outputs": synthesis.outputs,
         "policy_violations": [v.__dict__ for v in violations],
     }
@@ -152,9 +148,7 @@ def plan(
 def _settings(ctx: typer.Context, backend: str | None) -> engine.EngineSettings:
     from regionkit.adapters.pulumi import engine
 
-    return engine.EngineSettings(
-        root=state(ctx).root, backend=backend, pulumi_root=os.environ.get("REGIONKIT_PULUMI_ROOT")
-    )
+    return engine.EngineSettings(root=state(ctx).root, backend=backend, pulumi_root=os.environ.get("REGIONKIT_PULUMI_ROOT"))
 
 
 def _operate(ctx: typer.Context, key: str, operation: str, backend: str | None, refresh: bool = False) -> None:
@@ -222,9 +216,7 @@ def destroy(
 def inventory(
     ctx: typer.Context,
     region_key: RegionArg,
-    source: Annotated[
-        str, typer.Option("--from", help="plan (offline, mock engine) or stack (deployed outputs).")
-    ] = "plan",
+    source: Annotated[str, typer.Option("--from", help="plan (offline, mock engine) or stack (deployed outputs).")] = "plan",
     backend: BackendOpt = None,
 ) -> None:
     """Render inventories/REGION/hosts.yml and group_vars per pool from the stack outputs."""

@@ -39,9 +39,7 @@ def render_inventory(
     }
     files = {"hosts.yml": env.get_template("hosts.yml.j2").render(context)}
     for pool in outputs["pools"]:
-        files[f"group_vars/{pool['group']}.yml"] = env.get_template("group_vars.yml.j2").render(
-            region=outputs["region"], pool=pool
-        )
+        files[f"group_vars/{pool['group']}.yml"] = env.get_template("group_vars.yml.j2").render(region=outputs["region"], pool=pool)
     return files
 
 

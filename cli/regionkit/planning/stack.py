@@ -122,9 +122,7 @@ def plan_stack(catalog: Catalog, region: RegionSpec) -> StackPlan:
                     prefix_length=peering.prefixlen,
                 ),
                 pools=tuple(
-                    PoolStackPlan(pool=p, rules=_rules(str(region.network.monitoring)), tags=tags)
-                    for p in pools
-                    if p.zone == zone.id
+                    PoolStackPlan(pool=p, rules=_rules(str(region.network.monitoring)), tags=tags) for p in pools if p.zone == zone.id
                 ),
                 tags=tags,
             )

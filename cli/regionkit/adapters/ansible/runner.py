@@ -96,9 +96,7 @@ def run_playbook(
 ) -> RunResult:
     """Run `playbook` on the region's hosts; per-host results from the runner's events and stats."""
     started = time.monotonic()
-    run_dir = (
-        root / ".regionkit" / "runs" / f"{region}-{time.strftime('%Y%m%dT%H%M%S')}-{int(started * 1000) % 1000:03d}"
-    )
+    run_dir = root / ".regionkit" / "runs" / f"{region}-{time.strftime('%Y%m%dT%H%M%S')}-{int(started * 1000) % 1000:03d}"
     run_dir.mkdir(parents=True, exist_ok=True)
     hosts: dict[str, HostResult] = {}
 

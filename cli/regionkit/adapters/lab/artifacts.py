@@ -89,9 +89,7 @@ def build(artifact: ArtifactSpec, folder: Path) -> Path:
         if tool:
             bindir = root / "usr" / "bin"
             bindir.mkdir(parents=True)
-            (bindir / tool).write_text(
-                f"#!/bin/sh\necho '{tool} version {artifact.version} (regionkit lab stand-in; no device)'\n"
-            )
+            (bindir / tool).write_text(f"#!/bin/sh\necho '{tool} version {artifact.version} (regionkit lab stand-in; no device)'\n")
             (bindir / tool).chmod(0o755)
         subprocess.run(
             ["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(root), str(target)],

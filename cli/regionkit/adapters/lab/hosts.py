@@ -93,9 +93,7 @@ class LabStatus:
 
 def require_root() -> None:
     if os.geteuid() != 0:
-        raise RegionkitError(
-            "regionkit lab needs root: it creates network namespaces, a bridge and mounts; run it as root (sudo)"
-        )
+        raise RegionkitError("regionkit lab needs root: it creates network namespaces, a bridge and mounts; run it as root (sudo)")
 
 
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -126,9 +124,7 @@ def _machine_lock(paths: LabPaths) -> Iterator[None]:
     if MACHINE_LOCK.exists():
         owner = MACHINE_LOCK.read_text().strip()
         if owner != mine and _our_processes(Path(owner)):
-            raise RegionkitError(
-                f"another lab is up on this machine (state in {owner}); run `regionkit lab down` there first"
-            )
+            raise RegionkitError(f"another lab is up on this machine (state in {owner}); run `regionkit lab down` there first")
     MACHINE_LOCK.write_text(mine)
     yield
 
@@ -164,9 +160,7 @@ def _wait_port(host: str, port: int, deadline: float, banner: bytes | None = Non
 def _spawn(cmd: list[str], log: Path) -> int:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
-        proc = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-        )
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     return proc.pid
 
 
@@ -196,10 +190,10 @@ def _prepare_host(paths: LabPaths, plan: LabPlan, host: LabHostPlan, image: Path
         "Components: main contrib non-free non-free-firmware\n"
         "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
     )
+    # apt-cacher-ng can leave one of many simultaneous requests hanging; bound the wait.
+    (upper / "etc/apt/apt.conf.d/80-regionkit-timeouts").write_text('Acquire::http::Timeout "30";\nAcquire::Retries "3";\n')
     (base / "launch.sh").write_text(
-        LAUNCH.format(
-            name=host.name, netns=host.netns, merged=base / "merged", image=image, upper=upper, work=base / "work"
-        )
+        LAUNCH.format(name=host.name, netns=host.netns, merged=base / "merged", image=image, upper=upper, work=base / "work")
     )
     return " ".join(key.with_suffix(".pub").read_text().split()[:2])
 
@@ -235,15 +229,11 @@ def _up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None]) -> dict
         existing = load_state(paths)
         if existing and existing.get("hosts") and _our_processes(paths.state_dir):
             count = len(existing["hosts"])
-            raise RegionkitError(
-                f"the lab is already up ({count} hosts); see `regionkit lab status`, or `regionkit lab down`"
-            )
+            raise RegionkitError(f"the lab is already up ({count} hosts); see `regionkit lab status`, or `regionkit lab down`")
         started = time.monotonic()
         image, built_s = ensure_image(progress)
         if not paths.key.exists():
-            subprocess.run(
-                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "regionkit-lab", "-f", str(paths.key)], check=True
-            )
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "regionkit-lab", "-f", str(paths.key)], check=True)
         pubkey = paths.key.with_suffix(".pub").read_text()
         state: dict[str, Any] = {
             "region": plan.region,
@@ -256,10 +246,7 @@ def _up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None]) -> dict
                 "secret_key": secrets.token_hex(20),
                 "bucket": plan.bucket,
             },
-            "hosts": {
-                h.name: {"netns": h.netns, "veth": h.veth, "address": str(h.address), "pool": h.pool}
-                for h in plan.hosts
-            },
+            "hosts": {h.name: {"netns": h.netns, "veth": h.veth, "address": str(h.address), "pool": h.pool} for h in plan.hosts},
         }
         _save(paths, state)  # intent first: `down` reads it even if we die below
         paths.state_file.chmod(0o600)
@@ -283,13 +270,9 @@ def _up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None]) -> dict
             ]  # fmt: skip
             state["hosts"][host.name]["launcher_pid"] = _spawn(cmd, logs / f"{host.name}.console")
         _save(paths, state)
-        paths.known_hosts.write_text(
-            "".join(f"{h.name},{h.address} {key}\n" for h, key in zip(plan.hosts, host_keys, strict=True))
-        )
+        paths.known_hosts.write_text("".join(f"{h.name},{h.address} {key}\n" for h, key in zip(plan.hosts, host_keys, strict=True)))
         deadline = time.monotonic() + BOOT_TIMEOUT_S
-        services_ok = _wait_port(str(plan.gateway), APT_PROXY_PORT, deadline) and _wait_port(
-            str(plan.gateway), S3_PORT, deadline
-        )
+        services_ok = _wait_port(str(plan.gateway), APT_PROXY_PORT, deadline) and _wait_port(str(plan.gateway), S3_PORT, deadline)
         if not services_ok:
             raise RegionkitError(f"the lab mirror did not start; see {logs}/apt-cacher-ng.out and rclone.out")
         with ThreadPoolExecutor(max_workers=16) as pool:

@@ -100,9 +100,7 @@ def debian_mirror() -> str:
     for uri in candidates:
         if "security" not in uri and uri.startswith(("http://", "https://")):
             return uri.rstrip("/")
-    raise RegionkitError(
-        "no Debian mirror in /etc/apt/sources.list(.d); the lab image is built from the machine's own mirror"
-    )
+    raise RegionkitError("no Debian mirror in /etc/apt/sources.list(.d); the lab image is built from the machine's own mirror")
 
 
 def image_path() -> Path:
@@ -141,9 +139,7 @@ def ensure_image(progress: Callable[[str], None]) -> tuple[Path, float | None]:
             assert proc.stdout is not None
             for line in proc.stdout:
                 out.write(line)
-                if line.startswith(
-                    ("I: Retrieving", "I: Extracting", "I: Unpacking", "I: Configuring", "I: Base system")
-                ):
+                if line.startswith(("I: Retrieving", "I: Extracting", "I: Unpacking", "I: Configuring", "I: Base system")):
                     progress(line[3:].strip())
         if proc.returncode != 0:
             raise RegionkitError(f"debootstrap failed (exit {proc.returncode}); see {log}")

@@ -71,6 +71,5 @@ def write_pins(path: Path, synced: list[SyncedArtifact], needed: list[ArtifactSp
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        "# Written by `regionkit mirror sync`; the sha256 the roles check downloads against.\n"
-        + yaml.safe_dump(doc, sort_keys=True)
+        "# Written by `regionkit mirror sync`; the sha256 the roles check downloads against.\n" + yaml.safe_dump(doc, sort_keys=True)
     )

@@ -77,9 +77,7 @@ def require_cli(settings: EngineSettings) -> None:
 
 def open_stack(settings: EngineSettings, region: str) -> auto.Stack:
     """Select (or create) the region's stack in the configured backend."""
-    passphrase = {
-        k: v for k, v in os.environ.items() if k in ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
-    }
+    passphrase = {k: v for k, v in os.environ.items() if k in ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")}
     passphrase.update({k: v for k, v in settings.env.items() if k.startswith("PULUMI_CONFIG_PASSPHRASE")})
     if not passphrase:
         raise BadInputError(
@@ -125,9 +123,7 @@ def run_operation(
     config = [str(write_policy_config(settings, region, policy_config))]
     try:
         if operation == "preview":
-            pr = stack.preview(
-                policy_packs=pack, policy_pack_configs=config, refresh=refresh, on_output=on_output, color="never"
-            )
+            pr = stack.preview(policy_packs=pack, policy_pack_configs=config, refresh=refresh, on_output=on_output, color="never")
             return EngineResult(operation, region, _changes(pr.change_summary), {}, pr.stdout)
         if operation == "up":
             ur = stack.up(policy_packs=pack, policy_pack_configs=config, on_output=on_output, color="never")

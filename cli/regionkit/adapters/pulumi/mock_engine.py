@@ -134,9 +134,7 @@ def synthesize(stacks_dir: Path, region: str, config: dict[str, str] | None = No
         state = registered.get(urn)
         inputs = dict(state.state) if state else {}
         result.resources.append(
-            ResourceRecord(
-                urn, typ, name, names.get(parent, ""), custom, provider.split("::")[-1], inputs, deps, zone_of(urn)
-            )
+            ResourceRecord(urn, typ, name, names.get(parent, ""), custom, provider.split("::")[-1], inputs, deps, zone_of(urn))
         )
     root = pulumi_settings.get_root_resource()
     result.outputs = _resolve(getattr(root, "outputs", {}) or {})

@@ -11,9 +11,7 @@ from typing import Literal
 
 Verdict = Literal["pass", "fail", "wrong-data"]
 
-_FAILURE = re.compile(
-    r"Test (?:NCCL |CUDA |HIP |RCCL )?failure|hccl interface return err|retcode: \d+|error in init", re.I
-)
+_FAILURE = re.compile(r"Test (?:NCCL |CUDA |HIP |RCCL )?failure|hccl interface return err|retcode: \d+|error in init", re.I)
 _OOB = re.compile(r"# Out of bounds values\s*:\s*(\d+)\s+(OK|FAILED)")
 _AVG = re.compile(r"# Avg bus bandwidth\s*:\s*([0-9.]+)")
 _TEST = re.compile(r"# Collective test starting: (\S+)")

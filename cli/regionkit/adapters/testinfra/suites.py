@@ -1,0 +1,93 @@
+"""Run the testinfra suites (tests/infra) through pytest over a region's inventory, and read the
+results back from the JUnit file pytest writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_UNREACHABLE = re.compile(
+    r"ssh: connect to host|Connection timed out|No route to host|Connection refused|Host key verification failed|"
+    r"Permission denied \(publickey|UNREACHABLE|Could not resolve hostname",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    host: str  # "" for checks across hosts
+    level: int
+    name: str
+    outcome: str  # passed | failed | not verified | unreachable
+    detail: str
+
+
+@dataclass
+class SuiteRun:
+    checks: list[CheckResult]
+    figures: dict[str, Any] | None
+    junit: Path
+    returncode: int
+
+
+def run_suites(root: Path, inventory: Path, hosts: list[str], level: int, out_dir: Path, limit: str | None = None) -> SuiteRun:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    junit = out_dir / "junit.xml"
+    figures = out_dir / "collectives.json"
+    figures.unlink(missing_ok=True)
+    files = sorted(str(p) for p in (root / "tests" / "infra").glob("test_l*.py") if int(p.name[6]) <= level)
+    env = {
+        **os.environ,
+        "REGIONKIT_VERIFY": "1",
+        "REGIONKIT_INVENTORY": str(inventory),
+        "REGIONKIT_FIGURES": str(figures),
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
+        # testinfra calls ansible-inventory: the one beside this interpreter, whatever PATH says.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+    }
+    cmd = [
+        sys.executable, "-m", "pytest", *files,
+        f"--hosts=ansible://{limit or 'all'}", f"--ansible-inventory={inventory}",
+        f"--junitxml={junit}", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    (out_dir / "pytest.log").write_text(proc.stdout + proc.stderr)
+    checks = read_junit(junit, hosts) if junit.exists() else []
+    data = json.loads(figures.read_text()) if figures.exists() else None
+    return SuiteRun(checks, data, junit, proc.returncode)
+
+
+def read_junit(path: Path, hosts: list[str]) -> list[CheckResult]:
+    """Checks from pytest's JUnit file; test ids look like `test_x[ansible://HOST]` or
+    `test_x[ansible://HOST-PARAM]`, so hosts are matched against the inventory's names."""
+    names = sorted(hosts, key=len, reverse=True)
+    results = []
+    for case in ET.parse(path).getroot().iter("testcase"):
+        name = case.get("name", "")
+        module = case.get("classname", "").rsplit(".", 1)[-1]
+        level = int(module[6]) if module.startswith("test_l") and module[6:7].isdigit() else 0
+        check = re.sub(r"\[.*\]$", "", name).removeprefix("test_")
+        host = ""
+        if m := re.search(r"\[ansible://(.+)\]$", name):
+            param = m.group(1)
+            host = next((h for h in names if param == h or param.startswith(h + "-")), "")
+            if host and param != host:
+                check += f" ({param[len(host) + 1 :]})"
+        outcome, detail = "passed", ""
+        for tag in ("failure", "error"):
+            el = case.find(tag)
+            if el is not None:
+                detail = (el.get("message") or el.text or "").strip()
+                outcome = "unreachable" if _UNREACHABLE.search(detail + (el.text or "")) else "failed"
+        skipped = case.find("skipped")
+        if skipped is not None:
+            outcome, detail = "not verified", (skipped.get("message") or "").removeprefix("not verified: ")
+        results.append(CheckResult(host, level, check, outcome, detail.splitlines()[0] if detail else ""))
+    return results

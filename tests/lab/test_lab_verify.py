@@ -1,0 +1,63 @@
+"""`regionkit verify` on the lab: a converged lab verifies clean at levels 0, 1 and 3 (L2 is
+"not verified: no device", never passed), and breaking something fails the right check."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import Lab, regionkit
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+
+def verify(*args: str) -> tuple[int, dict[str, Any]]:
+    proc = regionkit("verify", "lab", "--format", "json", *args, check=False, timeout=900)
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def outcomes(doc: dict[str, Any]) -> dict[tuple[str, str], str]:
+    return {(h["name"], c["name"]): c["outcome"] for h in doc["hosts"] for c in h["checks"]}
+
+
+def test_verify_converged_lab_is_clean(converged: Lab) -> None:
+    code, doc = verify()
+    assert code == 0, [c for c in outcomes(doc).items() if c[1] in ("failed", "unreachable")]
+    got = outcomes(doc)
+    assert all(v in ("passed", "not verified") for v in got.values())
+    for host in converged.hosts:  # no device in the lab: L2 is not verified, never passed
+        assert got[(host, "l2_devices_present_and_healthy")] == "not verified"
+        assert got[(host, "l0_mirror_is_the_only_package_source")] == "passed"
+        assert got[(host, "l1_pinned_runtime")] == "passed"
+    c = doc["collective"]
+    assert c["world"] == 4 and c["passed"] and c["link_gbps"] > 0
+    assert c["floor_source"].endswith("of the measured link throughput")
+    report = Path(doc["report"]).read_text()
+    assert "Collective bandwidth (L3)" in report and "<svg" in report and "not verified" in report
+
+
+@pytest.mark.parametrize(
+    ("host", "breakage", "check"),
+    [
+        ("labb-ppu-01", "systemctl stop dbus.socket dbus.service", "l1_services_running (dbus)"),
+        ("labb-amd-01", "apt-mark unhold rccl && dpkg -r --force-depends rccl", "l1_pinned_runtime"),
+        ("laba-nv-01", "sed -i s/NCCL_SOCKET_IFNAME=eth0/NCCL_SOCKET_IFNAME=ib0/ /etc/nccl.conf", "l1_collectives_config"),
+        ("laba-asc-01", "echo 'deb http://198.18.0.1:3142/other bookworm main' > /etc/apt/sources.list.d/extra.list",
+         "l0_mirror_is_the_only_package_source"),
+    ],
+)  # fmt: skip
+def test_verify_finds_what_was_broken(converged: Lab, host: str, breakage: str, check: str) -> None:
+    converged.ssh(host, breakage)
+    try:
+        code, doc = verify("--level", "1")
+        got = outcomes(doc)
+        assert code == 1
+        assert got[(host, check)] == "failed"
+        failed = [k for k, v in got.items() if v == "failed"]
+        assert failed == [(host, check)], failed  # only the broken thing
+    finally:
+        regionkit("bootstrap", "lab", "--limit", host, check=False, timeout=600)
+        converged.ssh(host, "systemctl start dbus.socket dbus.service")
