@@ -42,6 +42,8 @@ def write_inventory(catalog: Catalog, plan: LabPlan, paths: lab.LabPaths, s3: di
         # Lab hosts share the machine's clock and kernel settings: they must not change them.
         "node_baseline_time_sync_enabled": False,
         "node_baseline_sysctl_apply": False,
+        # apt-cacher-ng: simultaneous first fetches of an index can collide and hang a client.
+        "node_baseline_apt_update_throttle": 1,
     }
     files = render_inventory(catalog.root / "templates", outputs, "`regionkit lab up`", connection)
     folder = catalog.inventories / "lab"
