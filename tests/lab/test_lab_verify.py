@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -61,3 +62,31 @@ def test_verify_finds_what_was_broken(converged: Lab, host: str, breakage: str, 
     finally:
         regionkit("bootstrap", "lab", "--limit", host, check=False, timeout=600)
         converged.ssh(host, "systemctl start dbus.socket dbus.service")
+
+
+def test_verify_l2_reads_a_device_tool_through_the_parsers(converged: Lab) -> None:
+    """The lab has no NPU. To run L2's code path for real, one host gets a device node and an
+    `npu-smi` stand-in that prints a real capture (tests/fixtures/real/ascend). This proves the
+    wiring (command, parser, pool expectations, report), not any hardware."""
+    host = "laba-asc-01"
+    real = Path(__file__).parents[1] / "fixtures" / "real" / "ascend"
+    captures = {
+        "16": (real / "npu-smi-info_910B2C_16npu_idle_npu-smi-24.1.rc2.2.txt").read_bytes(),
+        "8": (real / "npu-smi-info_910B3_8npu_mixed-load_npu-smi-25.3.rc1.2_no-proc-table.txt").read_bytes(),
+    }
+    try:
+        for name, text in captures.items():
+            converged.ssh(host, f"echo {base64.b64encode(text).decode()} | base64 -d > /usr/local/lib/npu-smi-{name}.txt")
+        converged.ssh(host, "touch /dev/davinci0 && printf '#!/bin/sh\\ncat /usr/local/lib/npu-smi-16.txt\\n' > /usr/local/bin/npu-smi"
+                      " && chmod 755 /usr/local/bin/npu-smi")  # fmt: skip
+        code, doc = verify("--level", "2", "--limit", host)
+        details = {c["name"]: c for h in doc["hosts"] for c in h["checks"]}
+        assert code == 1
+        assert details["l2_devices_present_and_healthy"]["outcome"] == "failed"
+        assert "16 devices visible, the pool expects 8" in details["l2_devices_present_and_healthy"]["detail"]
+        assert details["l2_driver_loaded"]["outcome"] == "failed"  # no drv_davinci_intf module here
+        converged.ssh(host, "sed -i s/npu-smi-16/npu-smi-8/ /usr/local/bin/npu-smi")
+        code, doc = verify("--level", "2", "--limit", host)
+        assert outcomes(doc)[(host, "l2_devices_present_and_healthy")] == "passed"
+    finally:
+        converged.ssh(host, "rm -f /dev/davinci0 /usr/local/bin/npu-smi /usr/local/lib/npu-smi-*.txt")
