@@ -150,12 +150,24 @@ class JurisdictionSpec(_Spec):
     regimes: list[RegimeSpec]
 
 
+class DriftIgnoreSpec(_Spec):
+    type: str = Field(min_length=1, description="Resource type token; shell-style glob allowed (aws:ec2/*).")
+    property: str = Field(min_length=1, description="Property path as the engine names it; glob allowed (tags.*).")
+    reason: str = Field(min_length=8, description="Why this property is noise, not drift. Required.")
+    regions: list[str] = Field(default_factory=list, description="Only these regions; empty: every region.")
+
+
+class DriftSpec(_Spec):
+    ignore: list[DriftIgnoreSpec] = Field(default_factory=list, description="Cloud properties drift never reports.")
+
+
 class PolicySpec(_Spec):
     operator: OperatorSpec
     power: PowerPolicySpec
     export_control: list[ExportRuleSpec]
     jurisdictions: dict[str, JurisdictionSpec]
     cloud_regions: dict[Literal["alicloud", "aws"], dict[str, Country]]
+    drift: DriftSpec = Field(default_factory=DriftSpec, description="What `regionkit drift` leaves out, with reasons.")
 
 
 # --- one region ------------------------------------------------------------------------------

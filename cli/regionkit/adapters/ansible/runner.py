@@ -32,6 +32,7 @@ class HostResult:
     skipped: int = 0
     roles: dict[str, str] = field(default_factory=dict)  # role -> ok | changed | failed | unreachable
     messages: list[str] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)  # changed or failed: role, task, action, diff, message
 
 
 @dataclass
@@ -118,9 +119,16 @@ def run_playbook(
         role = data.get("role") or "play"
         if _RANK[outcome] >= _RANK.get(result.roles.get(role, "ok"), 0):
             result.roles[role] = outcome if outcome != "skipped" else result.roles.get(role, "ok")
+        res = data.get("res", {})
+        msg = str(res.get("msg") or res.get("stderr") or "").strip()[:1000]
         if outcome in ("failed", "unreachable"):
-            msg = data.get("res", {}).get("msg") or data.get("res", {}).get("stderr") or ""
-            result.messages.append(f"{data.get('task', '')}: {str(msg).strip()[:1000]}")
+            result.messages.append(f"{data.get('task', '')}: {msg}")
+        if outcome in ("changed", "failed"):
+            result.tasks.append(
+                {"role": role, "task": data.get("task", ""), "action": data.get("task_action", ""), "outcome": outcome,
+                 "diff": res.get("diff") or [r.get("diff") for r in res.get("results", []) if isinstance(r, dict) and r.get("changed")],  # noqa: E501
+                 "message": msg if outcome == "failed" else "", "censored": "censored" in res}
+            )  # fmt: skip
         if on_event:
             on_event(host, result)
         return True

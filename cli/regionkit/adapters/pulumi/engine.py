@@ -160,3 +160,48 @@ def _last_error(exc: auto.CommandError) -> str:
     lines = [ln for ln in lines if ln and not ln.startswith(("code:", "stdout:"))]
     errors = [ln for ln in lines if ln.lower().startswith("error")]
     return (errors or lines or ["(no message)"])[-1]
+
+
+@dataclass
+class PreviewSteps:
+    """The engine steps and error diagnostics of one read-only `preview --refresh`."""
+
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _state_dict(state: Any) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    return {"id": state.id, "inputs": state.inputs or {}, "outputs": state.outputs or {}}
+
+
+def drift_preview(settings: EngineSettings, region: str) -> PreviewSteps:
+    """`pulumi preview --refresh --diff`: refresh in memory, compare, write nothing to state."""
+    stack = open_stack(settings, region)
+    found = PreviewSteps()
+
+    def on_event(event: auto.EngineEvent) -> None:
+        if event.resource_pre_event is not None:
+            md = event.resource_pre_event.metadata
+            found.steps.append(
+                {
+                    "op": md.op.value,
+                    "urn": md.urn,
+                    "type": md.type,
+                    "old": _state_dict(md.old),
+                    "new": _state_dict(md.new),
+                    "diffs": list(md.diffs or []),
+                    "detailedDiff": {
+                        k: {"diffKind": v.diff_kind.value, "inputDiff": v.input_diff} for k, v in (md.detailed_diff or {}).items()
+                    },
+                }
+            )
+        elif event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
+            found.errors.append(event.diagnostic_event.message.strip())
+
+    try:
+        stack.preview(refresh=True, diff=True, on_event=on_event, color="never")
+    except auto.CommandError as exc:
+        found.errors.append(_last_error(exc))
+    return found
