@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -112,7 +113,7 @@ def bootstrap(
     Exit 0 ok, 1 failed tasks, 3 unreachable hosts (from the runner's stats). Failing or
     unreachable hosts never stop the others; the summary says how to re-run them.
     """
-    from regionkit.adapters.ansible.runner import HostResult, run_playbook
+    from regionkit.adapters.ansible.runner import HostResult, RunResult, run_playbook
 
     with user_errors():
         catalog = state(ctx).catalog()
@@ -121,6 +122,11 @@ def bootstrap(
         _inventory_vars(catalog, region_key)
         env = _mirror_credentials(catalog, region_key)
         seen: dict[str, HostResult] = {}
+        playbook = catalog.root / "playbooks" / "site.yml"
+
+        def run(on_event: Callable[[str, HostResult], None] | None = None) -> RunResult:
+            return run_playbook(catalog.root, region_key, playbook, inventory, limit, tags, check, check, env, on_event)
+
         if fmt is OutputFormat.text:
             with Live(_table(seen), console=console, refresh_per_second=4, transient=False) as live:
 
@@ -128,31 +134,10 @@ def bootstrap(
                     seen[host] = result
                     live.update(_table(seen))
 
-                result = run_playbook(
-                    catalog.root,
-                    region_key,
-                    catalog.root / "playbooks" / "site.yml",
-                    inventory,
-                    limit,
-                    tags,
-                    check,
-                    check,
-                    env,
-                    update,
-                )
+                result = run(update)
                 live.update(_table(result.hosts))
         else:
-            result = run_playbook(
-                catalog.root,
-                region_key,
-                catalog.root / "playbooks" / "site.yml",
-                inventory,
-                limit,
-                tags,
-                check,
-                check,
-                env,
-            )
+            result = run()
     summary = {
         h: {"ok": r.ok, "changed": r.changed, "failed": r.failed, "unreachable": r.unreachable, "skipped": r.skipped}
         for h, r in sorted(result.hosts.items())

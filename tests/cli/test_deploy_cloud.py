@@ -1,0 +1,58 @@
+"""`regionkit deploy` for a cloud region, against the fake `pulumi`: validate, up, inventory from
+the stack's outputs, then mirror sync, stopping at the first failed stage with the command that
+resumes from there. A real `up` needs the Pulumi CLI, which these machines cannot install."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from regionkit.adapters.pulumi.mock_engine import synthesize
+
+from ..conftest import REPO
+
+FAKE = REPO / "tests" / "fixtures" / "fake_pulumi"
+REGION = "br-sao-1"
+
+
+def deploy(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_", "FAKE_PULUMI"))}
+    return subprocess.run(
+        [sys.executable, "-m", "regionkit", "--root", str(root), "deploy", REGION],
+        capture_output=True, text=True, timeout=600,
+        env={**clean, "REGIONKIT_PULUMI_ROOT": str(FAKE), "PULUMI_CONFIG_PASSPHRASE": "test-only", "COLUMNS": "200", **env},
+    )  # fmt: skip
+
+
+def copy_repo(tmp_path: Path) -> Path:
+    for name in ("inventories", "stacks", "templates"):
+        shutil.copytree(REPO / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "hosts.yml"))
+    return tmp_path
+
+
+def test_deploy_stops_at_up_while_the_link_is_unknown(tmp_path: Path) -> None:
+    root = copy_repo(tmp_path)
+    proc = deploy(root, FAKE_PULUMI_EVENTS=str(REPO / "tests/fixtures/pulumi_events/preview_create.jsonl"))
+    assert proc.returncode == 1
+    assert "validate: done" in proc.stdout
+    assert f"stage 'up' failed (exit 1); resume with: regionkit up {REGION}" in proc.stderr
+
+
+def test_deploy_runs_up_and_inventory_from_the_stack_then_stops_at_mirror_sync(tmp_path: Path) -> None:
+    root = copy_repo(tmp_path)
+    region_file = root / "inventories" / REGION / "region.yml"
+    zone = "    cloud_zone: sa-east-1a\n"
+    region_file.write_text(region_file.read_text().replace(zone, zone + "    link: {location: EqSP3}\n"))
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(synthesize(REPO / "stacks", REGION).outputs))
+    log = tmp_path / "pulumi.log"
+    proc = deploy(root, FAKE_PULUMI_OUTPUTS=str(outputs), FAKE_PULUMI_LOG=str(log), FAKE_PULUMI_CHANGES='{"create": 90}')
+    assert "up: done" in proc.stdout and "inventory: done" in proc.stdout, proc.stdout + proc.stderr
+    assert (root / "inventories" / REGION / "hosts.yml").exists()
+    assert any("up" in json.loads(line) for line in log.read_text().splitlines())
+    assert proc.returncode == 4  # no mirror credentials in the environment: bad input, one line
+    assert f"stage 'mirror sync' failed (exit 4); resume with: regionkit mirror sync {REGION}" in proc.stderr
