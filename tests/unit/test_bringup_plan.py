@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from regionkit.adapters.ansible.runner import runner_env
 from regionkit.adapters.lab.artifacts import build
 from regionkit.catalog.load import load_catalog
@@ -42,6 +44,14 @@ def test_runner_keeps_host_key_checking_pipelining_and_control_persist(tmp_path:
     assert env["ANSIBLE_PIPELINING"] == "True"
     assert "ControlPersist=" in env["ANSIBLE_SSH_ARGS"]
     assert env["ANSIBLE_CACHE_PLUGIN"] == "ansible.builtin.jsonfile" and env["ANSIBLE_GATHERING"] == "smart"
+    assert env["ANSIBLE_STRATEGY"] == "mitogen_linear"
+    assert (Path(env["ANSIBLE_STRATEGY_PLUGINS"]) / "mitogen_linear.py").exists()
+
+
+def test_runner_strategy_can_be_turned_back_to_linear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGIONKIT_ANSIBLE_STRATEGY", "linear")
+    env = runner_env(tmp_path, "lab")
+    assert env["ANSIBLE_STRATEGY"] == "linear" and "ANSIBLE_STRATEGY_PLUGINS" not in env
 
 
 def test_standin_run_package_installs_where_told(tmp_path: Path) -> None:

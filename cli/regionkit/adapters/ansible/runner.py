@@ -4,7 +4,8 @@ Settings (all through the environment, so they hold for AWX/AAP too):
 - host key checking ON (ansible-runner turns it off by default);
 - SSH pipelining and connection reuse: ControlPersist lives in ssh_args, which inventory
   `ansible_ssh_common_args` adds to rather than replaces;
-- fact caching in a JSON file cache with `gathering: smart`.
+- fact caching in a JSON file cache with `gathering: smart`, kept per region across runs;
+- Mitogen's linear strategy (strategy_env), which keeps one interpreter per host for the run.
 Each run's artifacts (events, stats) stay under .regionkit/runs/.
 """
 
@@ -58,6 +59,22 @@ class RunResult:
 _RANK = {"ok": 0, "skipped": 0, "changed": 1, "failed": 2, "unreachable": 3}
 
 
+DEFAULT_STRATEGY = "mitogen_linear"
+
+
+def strategy_env() -> dict[str, str]:
+    """Mitogen's linear strategy: one resident interpreter per host over one SSH connection, so a
+    task is a function call, not a new Python. REGIONKIT_ANSIBLE_STRATEGY names another strategy
+    (linear: plain Ansible; mitogen_free: Mitogen without the per-task barrier)."""
+    strategy = os.environ.get("REGIONKIT_ANSIBLE_STRATEGY", DEFAULT_STRATEGY)
+    if not strategy.startswith("mitogen"):
+        return {"ANSIBLE_STRATEGY": strategy}
+    import ansible_mitogen
+
+    plugins = Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
+    return {"ANSIBLE_STRATEGY_PLUGINS": str(plugins), "ANSIBLE_STRATEGY": strategy}
+
+
 def runner_env(root: Path, region: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     facts = root / ".regionkit" / "facts" / region
     facts.mkdir(parents=True, exist_ok=True)
@@ -79,6 +96,7 @@ def runner_env(root: Path, region: str, extra: dict[str, str] | None = None) -> 
         "ANSIBLE_DEPRECATION_WARNINGS": "False",
         # ansible-playbook from the same environment as regionkit, whatever the caller's PATH.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+        **strategy_env(),
         **(extra or {}),
     }
 
@@ -145,6 +163,10 @@ def run_playbook(
         event_handler=handle,
         quiet=True,
         suppress_env_files=True,
+        # ansible-runner points the jsonfile cache into each run's artifacts unless told otherwise,
+        # which would make every run gather facts again: keep the region's cache across runs.
+        fact_cache=str(root / ".regionkit" / "facts" / region),
+        fact_cache_type="jsonfile",
     )
     stats = runner.stats or {}
     for name in set().union(*[set(v) for v in stats.values() if isinstance(v, dict)]) if stats else ():
