@@ -82,3 +82,13 @@ def test_l2_dcgm_level1(host: Any, hostvars: dict[str, Any]) -> None:
         not_verified("DCGM is not installed on this host")
     report = _report(host, "dcgmi diag -r 1", devices.parse_dcgmi_diag)
     assert report.verdict == "pass", "; ".join(report.reasons)
+
+
+def test_l2_rdma_links_up(host: Any, hostvars: dict[str, Any]) -> None:
+    """Every port of every RDMA device (InfiniBand or RoCE) is ACTIVE, read from sysfs."""
+    states = host.run("grep -H . /sys/class/infiniband/*/ports/*/state 2>/dev/null").stdout.split("\n")
+    ports = [line.split(":", 1) for line in states if line.strip()]
+    if not ports:
+        not_verified("no device: no RDMA device in /sys/class/infiniband")
+    down = [f"{path.split('/')[4]} port {path.split('/')[6]}: {state.strip()}" for path, state in ports if "ACTIVE" not in state]
+    assert not down, "RDMA links not up: " + "; ".join(down)
