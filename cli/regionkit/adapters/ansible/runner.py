@@ -60,6 +60,10 @@ _RANK = {"ok": 0, "skipped": 0, "changed": 1, "failed": 2, "unreachable": 3}
 
 
 DEFAULT_STRATEGY = "mitogen_linear"
+# Mitogen keeps one SSH connection per host for the whole run; its own keepalive (default 30 s x 10)
+# would let a host whose link drops hang a task until the task's timeout and show as "failed".
+# 5 s x 3 turns a dead link into "unreachable" within about 15 s (ignored by other strategies).
+KEEPALIVE_VARS = {"mitogen_ssh_keepalive_interval": 5, "mitogen_ssh_keepalive_count": 3}
 
 
 def strategy_env() -> dict[str, str]:
@@ -159,6 +163,7 @@ def run_playbook(
         limit=limit,
         tags=tags,
         cmdline=cmdline or None,
+        extravars=KEEPALIVE_VARS,
         envvars=runner_env(root, region, env),
         event_handler=handle,
         quiet=True,
