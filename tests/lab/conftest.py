@@ -59,7 +59,12 @@ def leftovers() -> dict[str, list[str]]:
                     procs.append(entry.name)
             except OSError:
                 pass
-    return {k: v for k, v in {"netns": netns, "links": links, "mounts": mounts, "processes": procs}.items() if v}
+    # The hosts' cgroup subtrees, where the machine shows its name=systemd hierarchy.
+    mounted = [ln.split() for ln in Path("/proc/self/mounts").read_text().splitlines()]
+    hierarchies = [m[1] for m in mounted if m[2] == "cgroup2" or "name=systemd" in m[3]]
+    cgroups = [str(p) for h in hierarchies for p in Path(h, "regionkit-lab").glob("*")]
+    found = {"netns": netns, "links": links, "mounts": mounts, "processes": procs, "cgroups": cgroups}
+    return {k: v for k, v in found.items() if v}
 
 
 @dataclass

@@ -34,6 +34,20 @@ def test_lab_hosts_run_systemd_as_pid1_and_are_running(lab: Lab) -> None:
         assert out.stdout.split() == ["systemd", "running", "active"], (name, out.stdout, failed)
 
 
+def test_lab_hosts_have_cgroup_trees_of_their_own(lab: Lab) -> None:
+    """Side by side, hosts' systemds must not share /system.slice/<unit> (that failed units at boot)."""
+    for name in lab.hosts:
+        own = lab.ssh(name, "readlink /proc/1/ns/cgroup; grep -E '^(0::|[0-9]+:name=systemd:)' /proc/1/cgroup").stdout.split()
+        assert own[0] != Path("/proc/self/ns/cgroup").readlink().as_posix()
+        assert len(own) == 3 and all(line.endswith(":/init.scope") for line in own[1:]), (name, own)
+    mounted = [ln.split() for ln in Path("/proc/self/mounts").read_text().splitlines()]
+    for root in [m[1] for m in mounted if m[2] == "cgroup2" or "name=systemd" in m[3]]:
+        trees = {p.name for p in Path(root, "regionkit-lab").iterdir() if p.is_dir()}
+        assert trees == set(lab.hosts), root
+        for name in lab.hosts:
+            assert Path(root, "regionkit-lab", name, "init.scope", "cgroup.procs").read_text().strip(), (root, name)
+
+
 def test_lab_root_filesystems_are_separate(lab: Lab) -> None:
     first, second = sorted(lab.hosts)[:2]
     lab.ssh(first, "echo only-here > /root/isolation-marker")

@@ -1,5 +1,5 @@
 """Lab hosts from kernel primitives: per host a network namespace with a veth into the lab
-bridge, and (inside `unshare`) its own mount, UTS and PID namespaces over an overlay root, with
+bridge, and (inside `unshare`) its own mount, UTS, PID and cgroup namespaces over an overlay root, with
 systemd as PID 1 and a real sshd. Nothing here reaches past the bridge: hosts have one on-link
 address and no default route.
 
@@ -31,9 +31,25 @@ from regionkit.planning.lab import APT_PROXY_PORT, S3_PORT, LabHostPlan, LabPlan
 
 MACHINE_LOCK = Path("/run/regionkit-lab.owner")
 BOOT_TIMEOUT_S = 90
+CGROUP_PARENT = "regionkit-lab"
 LAUNCH = """#!/bin/sh
 # regionkit lab host {name}: run by `ip netns exec {netns} unshare ...` (see hosts.py)
 set -e
+if [ "$1" != booting ]; then
+  # Each host's systemd gets a subtree of its own in the machine's name=systemd and cgroup2
+  # hierarchies (it runs them as "hybrid"), seen through a cgroup namespace as their roots: hosts
+  # booting side by side would otherwise create and remove the same /system.slice/<unit>
+  # folders and fail units with "Failed to attach ... to cgroup".
+  C={base}/cgroup
+  mkdir -p "$C"
+  for fs in "cgroup -o none,name=systemd" cgroup2; do
+    mount -t $fs cgroup "$C"
+    mkdir -p "$C/{cgroup}"
+    echo $$ > "$C/{cgroup}/cgroup.procs"
+    umount "$C"
+  done
+  exec unshare --cgroup /bin/sh "$0" booting
+fi
 R={merged}
 mount -t overlay overlay -o lowerdir={image},upperdir={upper},workdir={work} "$R"
 mount -t proc proc "$R/proc"
@@ -193,7 +209,16 @@ def _prepare_host(paths: LabPaths, plan: LabPlan, host: LabHostPlan, image: Path
     # apt-cacher-ng can leave one of many simultaneous requests hanging; bound the wait.
     (upper / "etc/apt/apt.conf.d/80-regionkit-timeouts").write_text('Acquire::http::Timeout "30";\nAcquire::Retries "3";\n')
     (base / "launch.sh").write_text(
-        LAUNCH.format(name=host.name, netns=host.netns, merged=base / "merged", image=image, upper=upper, work=base / "work")
+        LAUNCH.format(
+            name=host.name,
+            netns=host.netns,
+            base=base,
+            cgroup=f"{CGROUP_PARENT}/{host.name}",
+            merged=base / "merged",
+            image=image,
+            upper=upper,
+            work=base / "work",
+        )
     )
     return " ".join(key.with_suffix(".pub").read_text().split()[:2])
 
@@ -292,7 +317,7 @@ def lab_down(paths: LabPaths, plan: LabPlan | None = None) -> dict[str, int]:
     """Remove everything this lab made; safe to run twice, or after a crashed `up`."""
     require_root()
     state = load_state(paths) or {}
-    removed = {"processes": 0, "namespaces": 0, "links": 0, "mounts": 0}
+    removed = {"processes": 0, "namespaces": 0, "links": 0, "mounts": 0, "cgroups": 0}
     pids = _our_processes(paths.state_dir)
     for pid in pids:  # launchers die with SIGKILL and take their host (unshare --kill-child)
         try:
@@ -318,6 +343,7 @@ def lab_down(paths: LabPaths, plan: LabPlan | None = None) -> dict[str, int]:
     if bridge and _ip("link", "show", bridge, check=False).returncode == 0:
         _ip("link", "del", bridge, check=False)
         removed["links"] += 1
+    removed["cgroups"] = _remove_cgroups(sorted(hosts))
     marker = str(paths.state_dir.resolve())
     for line in reversed(Path("/proc/self/mounts").read_text().splitlines()):
         target = line.split()[1]
@@ -330,6 +356,28 @@ def lab_down(paths: LabPaths, plan: LabPlan | None = None) -> dict[str, int]:
     if MACHINE_LOCK.exists() and MACHINE_LOCK.read_text().strip() == marker:
         MACHINE_LOCK.unlink()
     return removed
+
+
+def _remove_cgroups(hosts: list[str]) -> int:
+    """Remove the hosts' cgroup subtrees (deepest first) once their processes are gone; returns
+    how many were removed. Runs in a mount namespace of its own, so the hierarchies are mounted
+    nowhere on the machine."""
+    if not hosts:
+        return 0
+    script = (
+        "set -e; C=$(mktemp -d); n=0; shift; "
+        'for fs in "cgroup -o none,name=systemd" cgroup2; do mount -t $fs cgroup "$C"; '
+        'for h in "$@"; do d="$C/' + CGROUP_PARENT + '/$h"; [ -d "$d" ] || continue; '
+        "for i in 1 2 3 4 5 6 7 8 9 10; do "
+        'find "$d" -depth -type d -exec rmdir {} + 2>/dev/null && break; sleep 0.2; done; '
+        '[ -d "$d" ] || n=$((n+1)); done; '
+        'rmdir "$C/' + CGROUP_PARENT + '" 2>/dev/null || true; umount "$C"; done; rmdir "$C"; echo "$n"'
+    )
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", "--", *hosts],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return int(done.stdout.strip() or 0) if done.returncode == 0 else 0
 
 
 def lab_status(paths: LabPaths) -> LabStatus:
