@@ -20,6 +20,7 @@ from rich.table import Table
 
 from regionkit import __version__
 from regionkit.catalog.load import Catalog
+from regionkit.commands._region import hosts_and_pools, mirror_credentials
 from regionkit.commands._shared import console, err_console, state, user_errors
 from regionkit.errors import BadInputError, RegionkitError
 from regionkit.planning import drift as d
@@ -70,12 +71,11 @@ def _cloud(catalog: Catalog, region: str, backend: str | None) -> d.LayerRun:
 
 def _config(catalog: Catalog, region: str, inventory: Path, hosts: list[str], limit: str | None) -> d.LayerRun:
     from regionkit.adapters.ansible.runner import run_playbook
-    from regionkit.commands.nodes import _mirror_credentials
 
     run = d.LayerRun("config", region)
     started = time.monotonic()
     try:
-        env = _mirror_credentials(catalog, region)  # the roles presign mirror URLs even in check mode
+        env = mirror_credentials(catalog, region)  # the roles presign mirror URLs even in check mode
     except BadInputError as exc:
         run.error = str(exc)
         return run.settle()
@@ -139,7 +139,6 @@ def _layers(text: str) -> list[str]:
 def run_drift(
     catalog: Catalog, regions: list[str], layers: list[str], level: int, limit: str | None, backend: str | None
 ) -> d.DriftReport:
-    from regionkit.commands.verify import _hosts_and_pools
 
     started, t0 = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), time.monotonic()
     runs: list[d.LayerRun] = []
@@ -150,7 +149,7 @@ def run_drift(
                 jobs["cloud"] = pool.submit(_cloud, catalog, region, backend)
             if {"config", "health"} & set(layers):
                 try:
-                    inventory, pools = _hosts_and_pools(catalog, region)
+                    inventory, pools = hosts_and_pools(catalog, region)
                 except BadInputError as exc:
                     for layer in ("config", "health"):
                         if layer in layers:

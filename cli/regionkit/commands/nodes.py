@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 from rich.live import Live
 from rich.table import Table
 
-from regionkit.catalog.load import Catalog
+from regionkit.commands._region import inventory_vars, mirror_credentials
 from regionkit.commands._shared import OutputFormat, console, err_console, state, user_errors
 from regionkit.errors import BadInputError
 from regionkit.planning.artifacts import region_artifacts
@@ -22,29 +20,6 @@ from regionkit.planning.servers import plan_pools
 
 ROLES = ("node_baseline", "rdma", "accelerator_node", "collectives")
 mirror_app = typer.Typer(help="The region's artifact mirror (S3-compatible).", no_args_is_help=True)
-
-
-def _inventory_vars(catalog: Catalog, region: str) -> dict[str, Any]:
-    path = catalog.inventories / region / "hosts.yml"
-    if not path.exists():
-        fix = "`regionkit lab up`" if region == "lab" else f"`regionkit inventory {region}`"
-        raise BadInputError(f"{catalog.rel(path)}: no inventory; render it first with {fix}")
-    doc = yaml.safe_load(path.read_text())
-    return dict(doc.get("all", {}).get("vars", {}))
-
-
-def _mirror_credentials(catalog: Catalog, region: str) -> dict[str, str]:
-    """The lab's keys from its state; elsewhere the standard AWS variables of the environment."""
-    if region == "lab":
-        lab_state = catalog.root / ".regionkit" / "lab" / "state.json"
-        if not lab_state.exists():
-            raise BadInputError("the lab is down; run `regionkit lab up` first")
-        s3 = json.loads(lab_state.read_text())["s3"]
-        return {"AWS_ACCESS_KEY_ID": s3["access_key"], "AWS_SECRET_ACCESS_KEY": s3["secret_key"]}
-    creds = {k: os.environ[k] for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN") if k in os.environ}
-    if "AWS_ACCESS_KEY_ID" not in creds and "AWS_PROFILE" not in os.environ:
-        raise BadInputError("no mirror credentials: export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)")
-    return creds
 
 
 @mirror_app.command("sync")
@@ -70,8 +45,8 @@ def mirror_sync(
             source = catalog.root / ".regionkit" / "lab" / "artifacts"
             build_all(needed, source)
             console.print(f"built {len(needed)} lab stand-in artifacts (not vendor software) in {catalog.rel(source)}")
-        variables = _inventory_vars(catalog, region_key)
-        creds = _mirror_credentials(catalog, region_key)
+        variables = inventory_vars(catalog, region_key)
+        creds = mirror_credentials(catalog, region_key)
         endpoint = MirrorEndpoint(
             variables["regionkit_mirror_endpoint"],
             variables["regionkit_mirror_bucket"],
@@ -119,8 +94,8 @@ def bootstrap(
         catalog = state(ctx).catalog()
         catalog.region(region_key)
         inventory = catalog.inventories / region_key / "hosts.yml"
-        _inventory_vars(catalog, region_key)
-        env = _mirror_credentials(catalog, region_key)
+        inventory_vars(catalog, region_key)
+        env = mirror_credentials(catalog, region_key)
         seen: dict[str, HostResult] = {}
         playbook = catalog.root / "playbooks" / "site.yml"
 

@@ -11,38 +11,21 @@ from typing import Annotated, Any
 
 import jinja2
 import typer
-import yaml
 from rich.markup import escape
 from rich.table import Table
 
 from regionkit import __version__
 from regionkit.catalog.load import Catalog
+from regionkit.commands._region import hosts_and_pools
 from regionkit.commands._shared import console, err_console, state, user_errors
 from regionkit.errors import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE, BadInputError
 from regionkit.planning.acceptance import CollectiveAcceptance, svg_curve
 
 
-def _hosts_and_pools(catalog: Catalog, region: str) -> tuple[Path, dict[str, str]]:
-    inventory = catalog.inventories / region / "hosts.yml"
-    if not inventory.exists():
-        fix = "`regionkit lab up`" if region == "lab" else f"`regionkit inventory {region}`"
-        raise BadInputError(f"{catalog.rel(inventory)}: no inventory; render it first with {fix}")
-    pools: dict[str, str] = {}
-
-    def walk(node: dict[str, Any], group: str) -> None:
-        for host in node.get("hosts") or {}:
-            pools[host] = group
-        for child, sub in (node.get("children") or {}).items():
-            walk(sub or {}, child)
-
-    walk(yaml.safe_load(inventory.read_text())["all"], "all")
-    return inventory, pools
-
-
 def run_verify(catalog: Catalog, region: str, level: int, limit: str | None, junit: Path | None) -> dict[str, Any]:
     from regionkit.adapters.testinfra.suites import run_suites
 
-    inventory, pools = _hosts_and_pools(catalog, region)
+    inventory, pools = hosts_and_pools(catalog, region)
     out = catalog.root / ".regionkit" / "verify" / f"{region}-{time.strftime('%Y%m%dT%H%M%S')}"
     started = time.monotonic()
     with console.status(f"verify {region}: levels 0-{level} on {len(pools)} hosts"):
