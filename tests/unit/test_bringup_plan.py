@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,8 +46,25 @@ def test_runner_keeps_host_key_checking_pipelining_and_control_persist(tmp_path:
     assert env["ANSIBLE_PIPELINING"] == "True"
     assert "ControlPersist=" in env["ANSIBLE_SSH_ARGS"]
     assert env["ANSIBLE_CACHE_PLUGIN"] == "ansible.builtin.jsonfile" and env["ANSIBLE_GATHERING"] == "smart"
-    assert env["ANSIBLE_STRATEGY"] == "mitogen_linear"
-    assert (Path(env["ANSIBLE_STRATEGY_PLUGINS"]) / "mitogen_linear.py").exists()
+    assert env["ANSIBLE_STRATEGY"] == "regionkit_linear"
+    ours, mitogens = env["ANSIBLE_STRATEGY_PLUGINS"].split(os.pathsep)
+    assert (Path(ours) / "regionkit_linear.py").exists() and (Path(mitogens) / "mitogen_linear.py").exists()
+
+
+def test_runner_strategy_is_mitogen_linear_without_cpu_pinning(tmp_path: Path) -> None:
+    """Mitogen pins all Ansible work to CPU 1 on a machine with fewer than 4 CPUs; ours does not."""
+    probe = (
+        "from ansible.plugins.loader import strategy_loader\n"
+        "import ansible_mitogen.affinity as affinity, ansible_mitogen.strategy\n"
+        "pinned = type(affinity.policy).__name__\n"
+        "cls = strategy_loader.get('regionkit_linear', class_only=True)\n"
+        "assert issubclass(cls, ansible_mitogen.strategy.StrategyMixin), cls.__mro__\n"
+        "assert type(affinity.policy) is affinity.Policy, affinity.policy\n"
+        "print(pinned, type(affinity.policy).__name__)\n"
+    )
+    env = {**os.environ, **runner_env(tmp_path, "lab")}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["LinuxPolicy", "Policy"]
 
 
 def test_runner_strategy_can_be_turned_back_to_linear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,7 +59,7 @@ class RunResult:
 _RANK = {"ok": 0, "skipped": 0, "changed": 1, "failed": 2, "unreachable": 3}
 
 
-DEFAULT_STRATEGY = "mitogen_linear"
+DEFAULT_STRATEGY = "regionkit_linear"
 # Mitogen keeps one SSH connection per host for the whole run; its own keepalive (default 30 s x 10)
 # would let a host whose link drops hang a task until the task's timeout and show as "failed".
 # 5 s x 3 turns a dead link into "unreachable" within about 15 s (ignored by other strategies).
@@ -68,15 +68,17 @@ KEEPALIVE_VARS = {"mitogen_ssh_keepalive_interval": 5, "mitogen_ssh_keepalive_co
 
 def strategy_env() -> dict[str, str]:
     """Mitogen's linear strategy: one resident interpreter per host over one SSH connection, so a
-    task is a function call, not a new Python. REGIONKIT_ANSIBLE_STRATEGY names another strategy
-    (linear: plain Ansible; mitogen_free: Mitogen without the per-task barrier)."""
+    task is a function call, not a new Python; regionkit_linear is that strategy without Mitogen's
+    CPU pinning (see strategy_plugins/regionkit_linear.py). REGIONKIT_ANSIBLE_STRATEGY names another
+    strategy (linear: plain Ansible; mitogen_linear: Mitogen as it comes; mitogen_free: Mitogen
+    without the per-task barrier)."""
     strategy = os.environ.get("REGIONKIT_ANSIBLE_STRATEGY", DEFAULT_STRATEGY)
-    if not strategy.startswith("mitogen"):
+    if not strategy.startswith(("mitogen", "regionkit")):
         return {"ANSIBLE_STRATEGY": strategy}
     import ansible_mitogen
 
-    plugins = Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
-    return {"ANSIBLE_STRATEGY_PLUGINS": str(plugins), "ANSIBLE_STRATEGY": strategy}
+    plugins = [Path(__file__).parent / "strategy_plugins", Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"]
+    return {"ANSIBLE_STRATEGY_PLUGINS": os.pathsep.join(map(str, plugins)), "ANSIBLE_STRATEGY": strategy}
 
 
 def runner_env(root: Path, region: str, extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""Ansible strategy plugins that regionkit's runner puts on ANSIBLE_STRATEGY_PLUGINS."""
