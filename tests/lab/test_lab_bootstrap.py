@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,6 +72,30 @@ def test_bootstrap_installed_what_each_vendor_needs(converged: Lab) -> None:
     for host in converged.hosts:
         out = converged.ssh(host, "cat /etc/apt/sources.list.d/*.sources; python3 -c 'import torch; print(torch.__version__)'").stdout
         assert "URIs: http://198.18.0.1:3142/debian" in out and "1.13" in out
+
+
+def test_bootstrap_looks_for_devices_on_the_node_not_the_controller(converged: Lab) -> None:
+    """The device checks stat the node's /dev: a device node there turns the hardware step on."""
+
+    def outcomes(run_dir: str) -> dict[str, str]:
+        events = [json.loads(p.read_text()) for p in Path(run_dir).glob("artifacts/*/job_events/*.json")]
+        return {
+            e["event_data"]["task"]: e["event"]
+            for e in events
+            if e["event"] in ("runner_on_ok", "runner_on_skipped") and e["event_data"].get("role") == "amd_rocm"
+        }
+
+    host = "labb-amd-01"
+    code, doc = bootstrap("--limit", host, "--tags", "accelerator")
+    assert code == 0 and outcomes(doc["run_dir"])["List the GPUs"] == "runner_on_skipped"
+    converged.ssh(host, "touch /dev/kfd")  # the lab's rocm-smi stand-in answers without a device
+    try:
+        code, doc = bootstrap("--limit", host, "--tags", "accelerator")
+        seen = outcomes(doc["run_dir"])
+        assert code == 0 and seen["List the GPUs"] == "runner_on_ok"
+        assert seen["Say why the device check is skipped"] == "runner_on_skipped"
+    finally:
+        converged.ssh(host, "rm -f /dev/kfd")
 
 
 def test_bootstrap_refuses_a_tampered_artifact(converged: Lab) -> None:
