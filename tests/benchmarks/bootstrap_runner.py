@@ -5,6 +5,9 @@
     Mitogen's linear strategy without its CPU pinning) against
     `ansible-playbook` with default settings. Target: at least 2x faster.
 (b) 1 host against 8 hosts with regionkit's settings: T(8)/T(1) <= 3 on this 2-core machine.
+    Beside it, the engine's own floor: a playbook of as many trivial remote tasks (`command: true`)
+    as the 1-host no-op ran, with the same runner settings on the same hosts. It shows how much of
+    the ratio is Ansible and Mitogen on 2 shared cores, and how much is the roles.
 
 Run: sudo python tests/benchmarks/bootstrap_runner.py
 """
@@ -15,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,6 +31,30 @@ def regionkit(*args: str) -> float:
     proc = subprocess.run([sys.executable, "-m", "regionkit", "--root", str(REPO), *args], capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"regionkit {' '.join(args)}: exit {proc.returncode}\n{proc.stdout}{proc.stderr}")
+    return time.perf_counter() - t
+
+
+def host_tasks(*args: str) -> int:
+    """Task results on one host in a no-op run (from the runner's stats)."""
+    proc = subprocess.run([sys.executable, "-m", "regionkit", "--root", str(REPO), *args], capture_output=True, text=True, check=True)
+    ((_, stats),) = json.loads(proc.stdout)["hosts"].items()
+    return int(stats["ok"] + stats["skipped"])
+
+
+def floor_playbook(tasks: int, folder: Path) -> Path:
+    body = "".join(f"    - name: Step {i}\n      ansible.builtin.command: 'true'\n      changed_when: false\n" for i in range(tasks))
+    path = folder / "floor.yml"
+    path.write_text(f"---\n- name: Engine floor\n  hosts: all\n  gather_facts: true\n  gather_subset: [min]\n  tasks:\n{body}")
+    return path
+
+
+def run_floor(playbook: Path, limit: str | None = None) -> float:
+    from regionkit.adapters.ansible.runner import run_playbook
+
+    t = time.perf_counter()
+    result = run_playbook(REPO, "lab", playbook, REPO / "inventories/lab/hosts.yml", limit=limit)
+    if result.exit_code != 0:
+        raise SystemExit(f"floor playbook: exit {result.exit_code} ({result.status})")
     return time.perf_counter() - t
 
 
@@ -63,8 +91,15 @@ def main() -> None:
     regionkit("bootstrap", "lab", "--format", "json")
     t8 = min(regionkit("bootstrap", "lab", "--format", "json") for _ in range(2))
     t1 = min(regionkit("bootstrap", "lab", "--format", "json", "--limit", "laba-nv-01") for _ in range(2))
+    n = host_tasks("bootstrap", "lab", "--format", "json", "--limit", "laba-nv-01")
+    with tempfile.TemporaryDirectory() as tmp:
+        floor = floor_playbook(n, Path(tmp))
+        run_floor(floor)
+        f8 = min(run_floor(floor) for _ in range(2))
+        f1 = min(run_floor(floor, "laba-nv-01") for _ in range(2))
     regionkit("lab", "down")
     print(f"(b) no-op re-converge: 1 host {t1:.1f} s, 8 hosts {t8:.1f} s (T(8)/T(1) = {t8 / t1:.2f})")
+    print(f"    engine floor, {n} x command true: 1 host {f1:.1f} s, 8 hosts {f8:.1f} s (T(8)/T(1) = {f8 / f1:.2f})")
     figures = {
         "converge_4_s": round(converge, 1),
         "noop_4_regionkit_s": round(ours, 1),
@@ -73,6 +108,10 @@ def main() -> None:
         "noop_1_s": round(t1, 1),
         "noop_8_s": round(t8, 1),
         "t8_over_t1": round(t8 / t1, 2),
+        "floor_tasks": n,
+        "floor_1_s": round(f1, 1),
+        "floor_8_s": round(f8, 1),
+        "floor_t8_over_t1": round(f8 / f1, 2),
     }
     met = {"speedup_vs_default": figures["speedup_vs_default"] >= 2.0, "t8_over_t1": figures["t8_over_t1"] <= 3.0}
     print(
