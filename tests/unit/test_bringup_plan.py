@@ -46,19 +46,22 @@ def test_runner_keeps_host_key_checking_pipelining_and_control_persist(tmp_path:
     assert env["ANSIBLE_PIPELINING"] == "True"
     assert "ControlPersist=" in env["ANSIBLE_SSH_ARGS"]
     assert env["ANSIBLE_CACHE_PLUGIN"] == "ansible.builtin.jsonfile" and env["ANSIBLE_GATHERING"] == "smart"
-    assert env["ANSIBLE_STRATEGY"] == "regionkit_linear"
+    assert env["ANSIBLE_STRATEGY"] == "regionkit_free"
     ours, mitogens = env["ANSIBLE_STRATEGY_PLUGINS"].split(os.pathsep)
-    assert (Path(ours) / "regionkit_linear.py").exists() and (Path(mitogens) / "mitogen_linear.py").exists()
+    assert (Path(ours) / "regionkit_free.py").exists() and (Path(mitogens) / "mitogen_free.py").exists()
 
 
-def test_runner_strategy_is_mitogen_linear_without_cpu_pinning(tmp_path: Path) -> None:
-    """Mitogen pins all Ansible work to CPU 1 on a machine with fewer than 4 CPUs; ours does not."""
+@pytest.mark.parametrize(("ours", "mitogens"), [("regionkit_free", "free"), ("regionkit_linear", "linear")])
+def test_runner_strategies_are_mitogens_without_cpu_pinning(tmp_path: Path, ours: str, mitogens: str) -> None:
+    """Mitogen pins all Ansible work to CPU 1 on a machine with fewer than 4 CPUs; ours do not."""
     probe = (
         "from ansible.plugins.loader import strategy_loader\n"
         "import ansible_mitogen.affinity as affinity, ansible_mitogen.strategy\n"
+        f"import ansible.plugins.strategy.{mitogens} as base\n"
         "pinned = type(affinity.policy).__name__\n"
-        "cls = strategy_loader.get('regionkit_linear', class_only=True)\n"
+        f"cls = strategy_loader.get('{ours}', class_only=True)\n"
         "assert issubclass(cls, ansible_mitogen.strategy.StrategyMixin), cls.__mro__\n"
+        "assert issubclass(cls, base.StrategyModule), cls.__mro__\n"
         "assert type(affinity.policy) is affinity.Policy, affinity.policy\n"
         "print(pinned, type(affinity.policy).__name__)\n"
     )

@@ -5,7 +5,8 @@ Settings (all through the environment, so they hold for AWX/AAP too):
 - SSH pipelining and connection reuse: ControlPersist lives in ssh_args, which inventory
   `ansible_ssh_common_args` adds to rather than replaces;
 - fact caching in a JSON file cache with `gathering: smart`, kept per region across runs;
-- Mitogen's linear strategy (strategy_env), which keeps one interpreter per host for the run.
+- Mitogen's free strategy (strategy_env), which keeps one interpreter per host for the run and
+  lets each host run its own tasks without waiting for the others.
 Each run's artifacts (events, stats) stay under .regionkit/runs/.
 """
 
@@ -59,7 +60,7 @@ class RunResult:
 _RANK = {"ok": 0, "skipped": 0, "changed": 1, "failed": 2, "unreachable": 3}
 
 
-DEFAULT_STRATEGY = "regionkit_linear"
+DEFAULT_STRATEGY = "regionkit_free"
 # Mitogen keeps one SSH connection per host for the whole run; its own keepalive (default 30 s x 10)
 # would let a host whose link drops hang a task until the task's timeout and show as "failed".
 # 5 s x 3 turns a dead link into "unreachable" within about 15 s (ignored by other strategies).
@@ -67,11 +68,12 @@ KEEPALIVE_VARS = {"mitogen_ssh_keepalive_interval": 5, "mitogen_ssh_keepalive_co
 
 
 def strategy_env() -> dict[str, str]:
-    """Mitogen's linear strategy: one resident interpreter per host over one SSH connection, so a
-    task is a function call, not a new Python; regionkit_linear is that strategy without Mitogen's
-    CPU pinning (see strategy_plugins/regionkit_linear.py). REGIONKIT_ANSIBLE_STRATEGY names another
-    strategy (linear: plain Ansible; mitogen_linear: Mitogen as it comes; mitogen_free: Mitogen
-    without the per-task barrier)."""
+    """Mitogen's free strategy: one resident interpreter per host over one SSH connection, so a
+    task is a function call, not a new Python, and no per-task barrier across hosts, so hosts that
+    include different vendor roles run them side by side. regionkit_free is that strategy without
+    Mitogen's CPU pinning (see strategy_plugins/). REGIONKIT_ANSIBLE_STRATEGY names another
+    (regionkit_linear: the same with a per-task barrier; linear: plain Ansible; mitogen_linear or
+    mitogen_free: Mitogen as it comes)."""
     strategy = os.environ.get("REGIONKIT_ANSIBLE_STRATEGY", DEFAULT_STRATEGY)
     if not strategy.startswith(("mitogen", "regionkit")):
         return {"ANSIBLE_STRATEGY": strategy}
@@ -155,7 +157,9 @@ def run_playbook(
             result.tasks.append(
                 {"role": role, "task": data.get("task", ""), "action": data.get("task_action", ""), "outcome": outcome,
                  "diff": res.get("diff") or [r.get("diff") for r in res.get("results", []) if isinstance(r, dict) and r.get("changed")],  # noqa: E501
-                 "message": msg if outcome == "failed" else "", "censored": "censored" in res}
+                 "message": msg if outcome == "failed" else "", "censored": "censored" in res,
+                 "items": [str(r.get("_ansible_item_label", r.get("item", ""))) for r in res.get("results", [])
+                           if isinstance(r, dict) and (r.get("changed") or r.get("failed"))]}
             )  # fmt: skip
         if on_event:
             on_event(host, result)
