@@ -236,3 +236,13 @@ def test_cli_cloud_layer_exit_codes_and_output(tmp_path: Path, monkeypatch: pyte
     assert bad.exit_code == 4 and "--layers cloud,disks: unknown layer(s) disks" in bad.output
     both = runner.invoke(app, ["--root", str(tmp_path), "drift", REGION, "--all"])
     assert both.exit_code == 4
+
+
+def test_a_loop_task_finding_names_the_items_that_would_change() -> None:
+    change = d.TaskChange("h1", "node_baseline", "Write the baseline's configuration files", "template", "",
+                          items=("/etc/sysctl.d/90-regionkit.conf",))  # fmt: skip
+    run = d.config_findings("lab", [change], {}, ["h1"], d.LayerRun("config", "lab"))
+    (finding,) = run.findings
+    assert finding.message == (
+        "h1 node_baseline: \"Write the baseline's configuration files\" (/etc/sysctl.d/90-regionkit.conf) would change"
+    )

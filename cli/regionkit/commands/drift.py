@@ -88,7 +88,7 @@ def _config(catalog: Catalog, region: str, inventory: Path, hosts: list[str], li
     changes = [
         d.TaskChange(host, t["role"], t["task"], t["action"],
                      "(diff withheld: the task is no_log)" if t["censored"] else d.render_diff(t["diff"]),
-                     failed=t["outcome"] == "failed", message=t["message"])
+                     failed=t["outcome"] == "failed", message=t["message"], items=tuple(t["items"]))
         for host, r in sorted(result.hosts.items()) for t in r.tasks
     ]  # fmt: skip
     unreachable = {h: "; ".join(r.messages)[:300] or "unreachable" for h, r in result.hosts.items() if r.unreachable}

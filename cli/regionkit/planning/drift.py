@@ -259,6 +259,7 @@ class TaskChange:
     diff: str  # unified-ish text, already built from the module's diff
     failed: bool = False
     message: str = ""
+    items: tuple[str, ...] = ()  # a loop task's items that would change (or failed)
 
 
 def config_findings(region: str, changes: list[TaskChange], unreachable: dict[str, str], hosts: list[str], run: LayerRun) -> LayerRun:
@@ -268,7 +269,8 @@ def config_findings(region: str, changes: list[TaskChange], unreachable: dict[st
         tags = ROLE_TAGS.get(c.role, "")
         reconcile = f"regionkit bootstrap {region} --limit {c.host}" + (f" --tags {tags}" if tags else "")
         what = "check failed" if c.failed else "would change"
-        message = f"{c.host} {c.role}: {c.task!r} {what}" + (f": {c.message}" if c.message else "")
+        items = f" ({', '.join(c.items)})" if c.items else ""
+        message = f"{c.host} {c.role}: {c.task!r}{items} {what}" + (f": {c.message}" if c.message else "")
         run.findings.append(
             Finding(
                 "config", region, c.host, f"{c.role}/{c.task}", message, diff=c.diff, reconcile=reconcile,
