@@ -44,14 +44,14 @@ INJECTED = {
     "extra apt source": ("laba-asc-01", "echo 'deb http://198.18.0.1:3142/other bookworm main' > /etc/apt/sources.list.d/extra.list"),
 }
 EXPECTED = {
-    ("config", "laba-nv-01", "collectives", "Configure NCCL"),
+    ("config", "laba-nv-01", "collectives", "Configure the collective library"),
     ("health", "laba-nv-01", "collectives", "l1_collectives_config"),
     ("config", "labb-ppu-01", "node_baseline", "Keep the base services running"),
     ("health", "labb-ppu-01", "node_baseline", "l1_services_running (dbus)"),
     ("config", "labb-amd-01", "amd_rocm", "Install the ROCm packages"),
     ("config", "labb-amd-01", "amd_rocm", "Hold the ROCm packages at the pin"),
     ("health", "labb-amd-01", "accelerator_node", "l1_pinned_runtime"),
-    ("config", "laba-asc-01", "node_baseline", "Write kernel parameters for collectives"),
+    ("config", "laba-asc-01", "node_baseline", "Write the baseline's configuration files"),
     ("health", "laba-asc-01", "node_baseline", "l0_kernel_parameters"),
     ("config", "laba-asc-01", "node_baseline", "Remove other apt sources"),
     ("health", "laba-asc-01", "node_baseline", "l0_mirror_is_the_only_package_source"),
@@ -66,9 +66,11 @@ def test_injected_drift_is_found_and_attributed(converged: Lab) -> None:
         assert code == 2
         assert found(doc) == EXPECTED  # each kind, on its host and role, and nothing else
         by_task = {f["task"]: f for r in doc["runs"] for f in r["findings"] if f["task"]}
-        assert "-NCCL_SOCKET_IFNAME=ib0\n+NCCL_SOCKET_IFNAME=eth0" in by_task["Configure NCCL"]["diff"]
-        assert "-net.core.rmem_max = 4194304" in by_task["Write kernel parameters for collectives"]["diff"]
-        assert by_task["Configure NCCL"]["reconcile"] == "regionkit bootstrap lab --limit laba-nv-01 --tags collectives"
+        nccl, files = by_task["Configure the collective library"], by_task["Write the baseline's configuration files"]
+        assert "-NCCL_SOCKET_IFNAME=ib0\n+NCCL_SOCKET_IFNAME=eth0" in nccl["diff"] and "(/etc/nccl.conf)" in nccl["message"]
+        assert "-net.core.rmem_max = 4194304" in files["diff"]
+        assert "(/etc/sysctl.d/90-regionkit.conf) would change" in files["message"]  # the one file of the loop that drifted
+        assert nccl["reconcile"] == "regionkit bootstrap lab --limit laba-nv-01 --tags collectives"
         state = json.loads((STATE / "state.json").read_text())
         assert state["s3"]["secret_key"] not in json.dumps(doc)
     finally:
