@@ -244,5 +244,5 @@ def test_a_loop_task_finding_names_the_items_that_would_change() -> None:
     run = d.config_findings("lab", [change], {}, ["h1"], d.LayerRun("config", "lab"))
     (finding,) = run.findings
     assert finding.message == (
-        "h1 node_baseline: \"Write the baseline's configuration files\" (/etc/sysctl.d/90-regionkit.conf) would change"
+        'h1 node_baseline: "Write the baseline\'s configuration files" (/etc/sysctl.d/90-regionkit.conf) would change'
     )
