@@ -46,9 +46,10 @@ def test_runner_keeps_host_key_checking_pipelining_and_control_persist(tmp_path:
     assert env["ANSIBLE_PIPELINING"] == "True"
     assert "ControlPersist=" in env["ANSIBLE_SSH_ARGS"]
     assert env["ANSIBLE_CACHE_PLUGIN"] == "ansible.builtin.jsonfile" and env["ANSIBLE_GATHERING"] == "smart"
-    assert env["ANSIBLE_STRATEGY"] == "regionkit_free"
+    assert env["ANSIBLE_STRATEGY"] == "regionkit_linear"
     ours, mitogens = env["ANSIBLE_STRATEGY_PLUGINS"].split(os.pathsep)
-    assert (Path(ours) / "regionkit_free.py").exists() and (Path(mitogens) / "mitogen_free.py").exists()
+    assert (Path(ours) / "regionkit_linear.py").exists() and (Path(ours) / "regionkit_free.py").exists()
+    assert (Path(mitogens) / "mitogen_linear.py").exists()
 
 
 @pytest.mark.parametrize(("ours", "mitogens"), [("regionkit_free", "free"), ("regionkit_linear", "linear")])
