@@ -1,10 +1,12 @@
-"""Mitogen's free strategy without Mitogen's CPU pinning: regionkit's default.
+"""Mitogen's free strategy without Mitogen's CPU pinning (opt-in: REGIONKIT_ANSIBLE_STRATEGY=regionkit_free).
 
 Under a linear strategy every host waits for every other host after each task, and a host that
 includes another vendor's role waits for that vendor's hosts to finish: the lab's four vendor
 roles then run one after another, two hosts at a time. The free strategy lets each host run its
 own tasks as fast as it can, so the vendor roles run side by side. Nothing in the roles orders
 work across hosts (the one cross-host limit, the apt refresh's `throttle`, holds under free too).
+Not the default: in a check-mode run with one host's link down, it reported no result for that
+host (the lab drift test's unreachable case), where linear reports it unreachable.
 
 The CPU policy is the one regionkit_linear explains: on a controller with fewer than 4 CPUs
 Mitogen would pin all Ansible work to one core.
