@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,8 @@ def outcomes(doc: dict[str, Any]) -> dict[tuple[str, str], str]:
 
 def test_verify_converged_lab_is_clean(converged: Lab) -> None:
     code, doc = verify()
-    assert code == 0, [c for c in outcomes(doc).items() if c[1] in ("failed", "unreachable")]
+    bad = [(h["name"], c["name"], c["detail"]) for h in doc["hosts"] for c in h["checks"] if c["outcome"] in ("failed", "unreachable")]
+    assert code == 0, (bad, doc["collective"])
     got = outcomes(doc)
     assert all(v in ("passed", "not verified") for v in got.values())
     for host in converged.hosts:  # no device in the lab: L2 is not verified, never passed
@@ -38,6 +40,22 @@ def test_verify_converged_lab_is_clean(converged: Lab) -> None:
     assert c["floor_source"].endswith("of the measured link throughput")
     report = Path(doc["report"]).read_text()
     assert "Collective bandwidth (L3)" in report and "<svg" in report and "not verified" in report
+
+
+def test_verify_fails_the_collective_over_a_slow_link(converged: Lab) -> None:
+    """One host's link shaped to 400 Mbit/s (tc tbf on its bridge port): the ring's median flow
+    stays near the others, the all-reduce is held to the slow link, and L3 fails on the floor."""
+    veth = converged.hosts["labb-ppu-01"]["veth"]
+    subprocess.run(["tc", "qdisc", "add", "dev", veth, "root", "tbf", "rate", "400mbit", "burst", "64kb", "latency", "50ms"],
+                   check=True)  # fmt: skip
+    try:
+        code, doc = verify("--level", "3")
+    finally:
+        subprocess.run(["tc", "qdisc", "del", "dev", veth, "root"], check=True)
+    failed = {k for k, v in outcomes(doc).items() if v == "failed"}
+    assert (code, failed) == (1, {("(all hosts)", "l3_allreduce_across_hosts")})
+    c = doc["collective"]
+    assert not c["passed"] and c["peak"] < c["floor_gbps"] and min(c["link_flows_gbps"]) < c["link_gbps"] / 4
 
 
 @pytest.mark.parametrize(
