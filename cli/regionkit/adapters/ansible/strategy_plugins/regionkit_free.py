@@ -17,6 +17,11 @@ from __future__ import annotations
 import ansible_mitogen.affinity
 from ansible.plugins.loader import strategy_loader
 
+from regionkit.adapters.ansible.preload import preload_for_workers
+
 ansible_mitogen.affinity.policy = ansible_mitogen.affinity.Policy()
+
+# Before the first worker forks, so that none imports these again (see preload).
+preload_for_workers()
 
 StrategyModule = strategy_loader.get("mitogen_free", class_only=True)
