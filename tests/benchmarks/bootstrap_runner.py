@@ -1,8 +1,9 @@
 """Benchmark: the same site.yml on the same lab hosts, side by side (needs root).
 
 (a) a no-op re-converge of 4 hosts with regionkit's runner settings (ansible-runner,
-    pipelining, ControlPersist, a fact cache kept across runs with smart gathering, 32 forks,
-    Mitogen's linear strategy without its CPU pinning) against
+    pipelining, ControlPersist with a ControlPath that Mitogen's SSH uses, a fact cache kept
+    across runs with smart gathering, 32 forks, Mitogen's linear strategy without its CPU pinning
+    and with the Jinja plugins and botocore loaded before workers fork) against
     `ansible-playbook` with default settings. Target: at least 2x faster.
 (b) 1 host against 8 hosts with regionkit's settings: T(8)/T(1) <= 3 on this 2-core machine.
     Beside it, the engine's own floor: a playbook of as many trivial remote tasks (`command: true`)

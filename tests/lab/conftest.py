@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from regionkit.adapters.ansible.runner import CONTROL_DIR
+
 from ..conftest import REPO
 
 STATE = REPO / ".regionkit" / "lab"
@@ -51,19 +53,22 @@ def leftovers() -> dict[str, list[str]]:
         if line.split(":")[1].strip().startswith(("rklab", "rkv", "rkp"))
     ]
     mounts = [ln.split()[1] for ln in Path("/proc/self/mounts").read_text().splitlines() if marker in ln.split()[1]]
-    procs = []
+    procs, masters = [], []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and int(entry.name) != os.getpid():
             try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    procs.append(entry.name)
+                cmdline = (entry / "cmdline").read_bytes()
             except OSError:
-                pass
+                continue
+            if marker.encode() in cmdline:
+                procs.append(entry.name)
+            if cmdline.startswith(f"ssh: {CONTROL_DIR}/".encode()):  # a bootstrap run's ControlPersist master
+                masters.append(entry.name)
     # The hosts' cgroup subtrees, where the machine shows its name=systemd hierarchy.
     mounted = [ln.split() for ln in Path("/proc/self/mounts").read_text().splitlines()]
     hierarchies = [m[1] for m in mounted if m[2] == "cgroup2" or "name=systemd" in m[3]]
     cgroups = [str(p) for h in hierarchies for p in Path(h, "regionkit-lab").glob("*")]
-    found = {"netns": netns, "links": links, "mounts": mounts, "processes": procs, "cgroups": cgroups}
+    found = {"netns": netns, "links": links, "mounts": mounts, "processes": procs, "cgroups": cgroups, "ssh_masters": masters}
     return {k: v for k, v in found.items() if v}
 
 

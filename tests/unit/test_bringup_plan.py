@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from regionkit.adapters.ansible.runner import runner_env
+from regionkit.adapters.ansible.runner import CONTROL_DIR, close_connections, runner_env
 from regionkit.adapters.lab.artifacts import build
 from regionkit.catalog.load import load_catalog
 from regionkit.planning.artifacts import region_artifacts
@@ -69,6 +69,44 @@ def test_runner_strategies_are_mitogens_without_cpu_pinning(tmp_path: Path, ours
     env = {**os.environ, **runner_env(tmp_path, "lab")}
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
     assert out.split() == ["LinuxPolicy", "Policy"]
+
+
+@pytest.mark.parametrize("strategy", ["regionkit_linear", "regionkit_free", None])
+def test_runner_strategies_load_what_workers_would_import(tmp_path: Path, strategy: str | None) -> None:
+    """A forked worker inherits the main process's modules: after our strategy loads, templating
+    with builtin filters and tests imports no plugin module (without it, it does)."""
+    probe = (
+        "import sys\n"
+        "from ansible.plugins.loader import strategy_loader\n"
+        "from ansible.parsing.dataloader import DataLoader\n"
+        "from ansible.template import Templar, trust_as_template\n"
+        f"if {strategy!r}: strategy_loader.get({strategy!r}, class_only=True)\n"
+        "before = set(sys.modules)\n"
+        "out = Templar(loader=DataLoader()).template(trust_as_template(\"{{ ['a', 'b'] | map('regex_replace', '$', '=1') | unique | list"
+        " | to_json | b64encode }} {{ 'a' is match('a') }} {{ '/' is ansible.builtin.abs }} {{ 4 | ansible.builtin.log(2) }}\"))\n"
+        "new = sorted(m for m in set(sys.modules) - before if '.plugins.filter' in m or '.plugins.test' in m)\n"
+        "print(out.split()[1:], new, 'botocore.auth' in sys.modules)\n"
+    )
+    env = {**os.environ, **runner_env(tmp_path, "lab")}
+    proc = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    if strategy:
+        assert out.split("]", 1)[1].strip() == "[] True", out
+    else:
+        assert "ansible.plugins.filter.core" in out, out
+    assert out.startswith("['True', 'True', '2.0']"), out
+
+
+def test_runner_reuses_ssh_connections_across_runs(tmp_path: Path) -> None:
+    """Mitogen's SSH adds no ControlPath of its own: without one in ssh_args nothing is reused."""
+    args = runner_env(tmp_path, "lab")["ANSIBLE_SSH_ARGS"].split()
+    assert f"ControlPath={CONTROL_DIR}/%C" in args and "ControlMaster=auto" in args
+    assert len(f"{CONTROL_DIR}/{'0' * 40}") < 108  # %C is a 40-hex hash; sun_path holds 108 bytes
+
+
+def test_closing_connections_without_masters_closes_none() -> None:
+    assert close_connections(["198.18.0.250"]) == 0  # the control socket only: no packet leaves
 
 
 def test_runner_strategy_can_be_turned_back_to_linear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

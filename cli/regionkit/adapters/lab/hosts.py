@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from regionkit.adapters.ansible.runner import close_connections
 from regionkit.adapters.lab import mirror
 from regionkit.adapters.lab.image import SUITE, ensure_image
 from regionkit.errors import HostsUnreachableError, RegionkitError
@@ -317,7 +318,7 @@ def lab_down(paths: LabPaths, plan: LabPlan | None = None) -> dict[str, int]:
     """Remove everything this lab made; safe to run twice, or after a crashed `up`."""
     require_root()
     state = load_state(paths) or {}
-    removed = {"processes": 0, "namespaces": 0, "links": 0, "mounts": 0, "cgroups": 0}
+    removed = {"processes": 0, "namespaces": 0, "links": 0, "mounts": 0, "cgroups": 0, "ssh_masters": 0}
     pids = _our_processes(paths.state_dir)
     for pid in pids:  # launchers die with SIGKILL and take their host (unshare --kill-child)
         try:
@@ -330,7 +331,9 @@ def lab_down(paths: LabPaths, plan: LabPlan | None = None) -> dict[str, int]:
         time.sleep(0.05)
     hosts = dict(state.get("hosts", {}))
     for h in plan.hosts if plan else ():
-        hosts.setdefault(h.name, {"netns": h.netns, "veth": h.veth})
+        hosts.setdefault(h.name, {"netns": h.netns, "veth": h.veth, "address": str(h.address)})
+    # Bootstrap runs leave an SSH master per host (ControlPersist); the next lab reuses the addresses.
+    removed["ssh_masters"] = close_connections(sorted({i["address"] for i in hosts.values() if i.get("address")}))
     existing_ns = set(_ip("netns", "list", check=False).stdout.split())
     for info in hosts.values():
         if info["netns"] in existing_ns:
