@@ -82,8 +82,9 @@ def test_runner_strategies_load_what_workers_would_import(tmp_path: Path, strate
         "from ansible.template import Templar, trust_as_template\n"
         f"if {strategy!r}: strategy_loader.get({strategy!r}, class_only=True)\n"
         "before = set(sys.modules)\n"
-        "out = Templar(loader=DataLoader()).template(trust_as_template(\"{{ ['a', 'b'] | map('regex_replace', '$', '=1') | unique | list"
-        " | to_json | b64encode }} {{ 'a' is match('a') }} {{ '/' is ansible.builtin.abs }} {{ 4 | ansible.builtin.log(2) }}\"))\n"
+        "out = Templar(loader=DataLoader()).template(trust_as_template(\"{{ ['a', 'b'] | map('regex_replace', '$', '=1')"
+        " | unique | list | to_json | b64encode }} {{ 'a' is match('a') }} {{ '/' is ansible.builtin.abs }}"
+        ' {{ 4 | ansible.builtin.log(2) }}"))\n'
         "new = sorted(m for m in set(sys.modules) - before if '.plugins.filter' in m or '.plugins.test' in m)\n"
         "print(out.split()[1:], new, 'botocore.auth' in sys.modules)\n"
     )

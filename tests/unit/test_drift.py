@@ -246,3 +246,21 @@ def test_a_loop_task_finding_names_the_items_that_would_change() -> None:
     assert finding.message == (
         'h1 node_baseline: "Write the baseline\'s configuration files" (/etc/sysctl.d/90-regionkit.conf) would change'
     )
+
+
+def test_config_layer_is_an_error_when_the_check_run_stops_early(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ansible-core's free strategy has crashed mid-play with a host's link down: the hosts it had
+    not reached must not read as clean."""
+    from regionkit.adapters.ansible import runner
+    from regionkit.commands import drift as cmd
+
+    stopped = runner.RunResult(
+        tmp_path, {"a": runner.HostResult(ok=3)}, 1.0, "failed", "IndexError: list index out of range", finished=False
+    )
+    monkeypatch.setattr(runner, "run_playbook", lambda *a, **k: stopped)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "k")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s")
+    catalog = load_catalog(REPO)
+    region = next(r for r in catalog.regions if r != "lab")
+    run = cmd._config(catalog, region, tmp_path / "hosts.yml", ["a"], None)
+    assert run.status == "error" and "stopped before the end of the play" in run.error and "IndexError" in run.error

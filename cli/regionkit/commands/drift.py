@@ -85,6 +85,9 @@ def _config(catalog: Catalog, region: str, inventory: Path, hosts: list[str], li
     if not result.hosts:
         run.error = f"check mode reached no host: {result.output_tail or result.status}"
         return run.settle()
+    if not result.finished:  # hosts it never reached would read as clean
+        run.error = f"the check-mode run stopped before the end of the play ({result.status}): {result.output_tail[-500:]}"
+        return run.settle()
     changes = [
         d.TaskChange(host, t["role"], t["task"], t["action"],
                      "(diff withheld: the task is no_log)" if t["censored"] else d.render_diff(t["diff"]),

@@ -124,6 +124,7 @@ def bootstrap(
                     "region": region_key,
                     "check": check,
                     "exit_code": result.exit_code,
+                    "finished": result.finished,
                     "wall_s": round(result.wall_s, 2),
                     "run_dir": str(result.run_dir),
                     "hosts": summary,
@@ -139,6 +140,8 @@ def bootstrap(
             f"bootstrap {region_key}{mode}: {len(summary)} hosts, {counts} in {result.wall_s:.1f} s; "
             f"artifacts {catalog.rel(result.run_dir)}"
         )
+        if not result.finished:
+            err_console.print("[red]the run stopped before the end of the play[/]; ansible-playbook's last words:")
         if result.output_tail:
             err_console.print(result.output_tail, markup=False)
         for what in ("unreachable", "failed"):

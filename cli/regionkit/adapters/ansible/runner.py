@@ -44,9 +44,12 @@ class RunResult:
     wall_s: float
     status: str
     output_tail: str = ""
+    finished: bool = True  # the play reached its stats; False when ansible-playbook stopped mid-run
 
     @property
     def exit_code(self) -> int:
+        if not self.finished:  # hosts it had not reached yet did not converge, whatever the others did
+            return EXIT_FAILED
         if any(h.unreachable for h in self.hosts.values()):
             return EXIT_UNREACHABLE
         if any(h.failed for h in self.hosts.values()) or self.status not in ("successful",):
@@ -61,8 +64,9 @@ _RANK = {"ok": 0, "skipped": 0, "changed": 1, "failed": 2, "unreachable": 3}
 
 
 # regionkit_free (no per-task barrier) ran the 8-host lab no-op in 25.7-26.9 s against 31-34 s, but
-# with a host's link down its check-mode run reported no config result for that host (the lab
-# drift test's unreachable case): it stays opt-in until that is understood.
+# with a host's link down ansible-core 2.19's free strategy can stop mid-play (IndexError in
+# free.py: its next-host index outlives a host dropping out), seen in check mode: the hosts it had
+# not reached then have no result. It stays opt-in; such a run is reported as unfinished (exit 1).
 DEFAULT_STRATEGY = "regionkit_linear"
 # Mitogen keeps one SSH connection per host for the whole run; its own keepalive (default 30 s x 10)
 # would let a host whose link drops hang a task until the task's timeout and show as "failed".
@@ -179,6 +183,9 @@ def run_playbook(
         msg = str(res.get("msg") or res.get("stderr") or "").strip()[:1000]
         if outcome in ("failed", "unreachable"):
             result.messages.append(f"{data.get('task', '')}: {msg}")
+            # Counted here too for a run that never reaches its stats (which replace these below).
+            result.failed += outcome == "failed"
+            result.unreachable += outcome == "unreachable"
         if outcome in ("changed", "failed"):
             result.tasks.append(
                 {"role": role, "task": data.get("task", ""), "action": data.get("task_action", ""), "outcome": outcome,
@@ -210,6 +217,7 @@ def run_playbook(
         fact_cache_type="jsonfile",
     )
     stats = runner.stats or {}
+    finished = bool(stats)
     for name in set().union(*[set(v) for v in stats.values() if isinstance(v, dict)]) if stats else ():
         r = hosts.setdefault(name, HostResult())
         r.ok = stats.get("ok", {}).get(name, 0)
@@ -218,6 +226,6 @@ def run_playbook(
         r.unreachable = stats.get("dark", {}).get(name, 0)
         r.skipped = stats.get("skipped", {}).get(name, 0)
     tail = ""
-    if not hosts:  # the play never reached a host: keep what ansible-playbook said
+    if not hosts or not finished:  # no host reached, or ansible-playbook stopped: keep what it said
         tail = "\n".join(runner.stdout.read().splitlines()[-5:]) if runner.stdout else ""
-    return RunResult(run_dir, hosts, time.monotonic() - started, runner.status, tail)
+    return RunResult(run_dir, hosts, time.monotonic() - started, runner.status, tail, finished)

@@ -5,8 +5,9 @@ includes another vendor's role waits for that vendor's hosts to finish: the lab'
 roles then run one after another, two hosts at a time. The free strategy lets each host run its
 own tasks as fast as it can, so the vendor roles run side by side. Nothing in the roles orders
 work across hosts (the one cross-host limit, the apt refresh's `throttle`, holds under free too).
-Not the default: in a check-mode run with one host's link down, it reported no result for that
-host (the lab drift test's unreachable case), where linear reports it unreachable.
+Not the default: with one host's link down, ansible-core 2.19's free strategy can stop mid-play
+(IndexError in free.py: its next-host index outlives the host dropping out; seen in check mode,
+the lab drift test's unreachable case), where linear reports the host unreachable and goes on.
 
 The CPU policy is the one regionkit_linear explains: on a controller with fewer than 4 CPUs
 Mitogen would pin all Ansible work to one core.
