@@ -12,6 +12,7 @@ Called by regionkit's strategy plugins when Ansible loads them, before the first
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 
 # What workers imported for themselves in a traced lab run (sys.modules after a worker's task
@@ -28,18 +29,14 @@ WORKER_MODULES = (
 )
 
 
-def preload_for_workers() -> list[str]:
-    """Load Ansible's Jinja filter and test plugins and WORKER_MODULES; the names it could not
-    import (botocore on a controller without boto3: the lookup then says so itself)."""
+def preload_for_workers() -> None:
+    """Load Ansible's Jinja filter and test plugins and WORKER_MODULES. A module that cannot be
+    imported is left to whoever needs it (botocore without boto3: the lookup says so itself)."""
     from ansible.plugins.loader import filter_loader, test_loader
 
     for loader in (filter_loader, test_loader):
         for _ in loader.all():
             pass
-    missing = []
     for name in WORKER_MODULES:
-        try:
+        with contextlib.suppress(ImportError):
             importlib.import_module(name)
-        except ImportError:
-            missing.append(name)
-    return missing

@@ -100,30 +100,31 @@ SSH_ARGS = f"-o ControlMaster=auto -o ControlPersist=120s -o ControlPath={CONTRO
 def close_connections(hosts: list[str], user: str = "root") -> int:
     """Ask the SSH masters that runs left for `hosts` (ControlPersist) to exit; how many did. Talks
     only to the local control sockets. For hosts that are going away (`regionkit lab down`)."""
-    closed = 0
+    closing = []
     for host in hosts:
-        done = subprocess.run(
-            ["ssh", "-o", f"ControlPath={CONTROL_DIR}/%C", "-O", "exit", f"{user}@{host}"],
-            capture_output=True, check=False, timeout=10,
-        )  # fmt: skip
-        closed += done.returncode == 0
+        opts = ["-o", f"ControlPath={CONTROL_DIR}/%C", f"{user}@{host}"]
+        config = subprocess.run(["ssh", "-G", *opts], capture_output=True, text=True, check=False, timeout=10).stdout
+        socket = next((Path(line.split(None, 1)[1]) for line in config.splitlines() if line.startswith("controlpath ")), None)
+        if socket and socket.is_socket():
+            done = subprocess.run(["ssh", *opts[:2], "-O", "exit", opts[2]], capture_output=True, check=False, timeout=10)
+            if done.returncode == 0:
+                closing.append(socket)
     deadline = time.monotonic() + 2  # a master removes its socket as it exits
-    while closed and time.monotonic() < deadline and any(p.is_socket() for p in CONTROL_DIR.glob("*")):
+    while any(s.exists() for s in closing) and time.monotonic() < deadline:
         time.sleep(0.05)
-    return closed
+    return len(closing)
 
 
 def runner_env(root: Path, region: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     facts = root / ".regionkit" / "facts" / region
     facts.mkdir(parents=True, exist_ok=True)
-    control = CONTROL_DIR
-    control.mkdir(mode=0o700, exist_ok=True)
+    CONTROL_DIR.mkdir(mode=0o700, exist_ok=True)
     return {
         "ANSIBLE_ROLES_PATH": str(root / "roles"),
         "ANSIBLE_HOST_KEY_CHECKING": "True",
         "ANSIBLE_PIPELINING": "True",
         "ANSIBLE_SSH_ARGS": SSH_ARGS,
-        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control),
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(CONTROL_DIR),
         "ANSIBLE_GATHERING": "smart",
         "ANSIBLE_CACHE_PLUGIN": "ansible.builtin.jsonfile",
         "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(facts),
