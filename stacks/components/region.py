@@ -7,7 +7,7 @@ import pulumi
 from backends import CloudBackend
 from components.mirror import ArtifactMirror
 from components.zone import Zone
-from regionkit.planning.inventory import pool_outputs
+from regionkit.planning.outputs import pool_output
 from regionkit.planning.stack import StackPlan
 
 
@@ -44,6 +44,6 @@ class Region(pulumi.ComponentResource):
             "mirror": {"bucket": mirror.handle.name, "endpoint": mirror.handle.endpoint},
             "evidence_bucket": evidence_bucket.name,
             "zones": {z.id: {"facility": z.facility, "subnets": z.subnets, "link": z.link.name} for z in plan.zones},
-            "pools": [pool_outputs(p.pool) for z in plan.zones for p in z.pools],
+            "pools": [pool_output(p.pool).model_dump() for z in plan.zones for p in z.pools],
         }
         self.register_outputs(self.outputs)

@@ -13,8 +13,9 @@ from regionkit.adapters.lab import hosts as lab
 from regionkit.catalog.load import Catalog
 from regionkit.commands._shared import console, state, user_errors
 from regionkit.errors import EXIT_FAILED, EXIT_UNREACHABLE
-from regionkit.planning.inventory import pool_outputs, render_inventory
+from regionkit.planning.inventory import render_inventory
 from regionkit.planning.lab import LabPlan, plan_lab
+from regionkit.planning.outputs import pool_output
 
 app = typer.Typer(help="Local lab hosts (network namespaces + systemd + sshd) for the `lab` region.", no_args_is_help=True)
 
@@ -29,7 +30,7 @@ def write_inventory(catalog: Catalog, plan: LabPlan, paths: lab.LabPaths, s3: di
         "region": plan.region,
         "dns_zone": {"name": "lab.internal"},
         "mirror": {"endpoint": plan.s3_endpoint, "bucket": s3["bucket"]},
-        "pools": [pool_outputs(p) for p in plan.pools],
+        "pools": [pool_output(p).model_dump() for p in plan.pools],
     }
     connection: dict[str, Any] = {
         "ansible_user": "root",

@@ -7,8 +7,6 @@ from typing import Any
 
 import jinja2
 
-from regionkit.planning.servers import PoolPlan
-
 
 def group_name(name: str) -> str:
     """Ansible group names may not contain '-'."""
@@ -41,32 +39,3 @@ def render_inventory(
     for pool in outputs["pools"]:
         files[f"group_vars/{pool['group']}.yml"] = env.get_template("group_vars.yml.j2").render(region=outputs["region"], pool=pool)
     return files
-
-
-def pool_outputs(pool: PoolPlan) -> dict[str, Any]:
-    """A pool as stack outputs carry it, and as the Ansible inventory needs it."""
-    return {
-        "group": pool.group,
-        "zone": pool.zone,
-        "facility": pool.facility,
-        "name": pool.name,
-        "accelerator": pool.accelerator,
-        "vendor": pool.vendor,
-        "stack": pool.stack,
-        "accelerators_per_server": pool.accelerators_per_server,
-        "software": pool.software.model_dump(exclude_none=True),
-        "collective_library": pool.collective_library,
-        "busbw_floor_gbps": pool.busbw_floor_gbps,
-        "licence_ref": pool.licence_ref,
-        "hosts": [
-            {
-                "name": s.name,
-                "address": str(s.management_address),
-                "storage_address": str(s.storage_address),
-                "fabric_address": str(s.fabric_address),
-                "bmc_address": str(s.bmc_address) if s.bmc_address else None,
-                "serial": s.serial,
-            }
-            for s in pool.servers
-        ],
-    }
