@@ -1,7 +1,9 @@
 """The region program: `pulumi stack select <region> && pulumi up` (or `regionkit up <region>`).
 
-Loads the region from the catalog (inventories/), builds its components, exports what the
-Ansible inventory needs.
+Loads the region from the catalog, builds its components, exports what the Ansible inventory
+needs. The catalog is the one regionkit validated and handed over (config `regionkit:root`, or
+REGIONKIT_ROOT in the engine's environment); run by hand, the folder holding inventories/ above
+the working directory.
 """
 
 from pathlib import Path
@@ -13,8 +15,9 @@ from components import Region
 from regionkit.catalog.load import find_root, load_catalog
 from regionkit.planning.stack import plan_stack
 
-key = pulumi.Config("regionkit").get("region") or pulumi.get_stack()
-catalog = load_catalog(find_root(start=Path(__file__).resolve().parent))
+config = pulumi.Config("regionkit")
+key = config.get("region") or pulumi.get_stack()
+catalog = load_catalog(find_root(config.get("root"), start=Path.cwd()))
 region = catalog.region(key)
 if region.status == "planned":
     raise pulumi.RunError(f"{key} is planned: run `regionkit validate {key}` to see what it lacks before it can be applied")

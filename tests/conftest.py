@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -20,16 +19,10 @@ Edit = Callable[[str, Callable[[dict[str, Any]], None]], None]
 
 @pytest.fixture
 def catalog_root(tmp_path: Path) -> Path:
-    """A private copy of inventories/ (region.yml and shared files only)."""
-    src = REPO / "inventories"
-    dst = tmp_path / "inventories"
-    dst.mkdir()
-    for f in ("accelerators.yml", "partners.yml", "policy.yml"):
-        shutil.copy(src / f, dst / f)
-    for region in src.iterdir():
-        if (region / "region.yml").exists():
-            (dst / region.name).mkdir()
-            shutil.copy(region / "region.yml", dst / region.name / "region.yml")
+    """A private copy of inventories/: the declarations and the committed group vars, nothing rendered."""
+    shutil.copytree(
+        REPO / "inventories", tmp_path / "inventories", ignore=shutil.ignore_patterns("hosts.yml", "policy.local.yml", "artifacts.yml")
+    )
     return tmp_path
 
 
@@ -45,8 +38,3 @@ def edit(catalog_root: Path) -> Edit:
         path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     return apply
-
-
-# tests/infra holds the testinfra suites `regionkit verify` runs against real hosts; they need
-# an inventory and are not part of the project's own test run.
-collect_ignore = [] if os.environ.get("REGIONKIT_VERIFY") == "1" else ["infra"]

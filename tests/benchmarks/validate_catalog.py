@@ -22,10 +22,12 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "cli"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import datetime as dt  # noqa: E402
+
 from _timing import best_of  # noqa: E402
 
 from regionkit.catalog.load import load_catalog  # noqa: E402
-from regionkit.catalog.validate import _fleet_overlaps, _zone_subnets, validate  # noqa: E402
+from regionkit.catalog.validate import Context, _zone_subnets, check_overlaps, validate  # noqa: E402
 
 POOL = """  - name: p{p}
     zone: {key}{z}
@@ -99,7 +101,7 @@ def main() -> None:
             root = make_fleet(n, Path(tmp) / str(n))
             t = best_of(lambda root=root: validate(load_catalog(root)), 3)
             catalog = load_catalog(root)
-            t_sweep = best_of(lambda catalog=catalog: _fleet_overlaps(catalog), 3)
+            t_sweep = best_of(lambda catalog=catalog: check_overlaps(Context(catalog, dt.date.today())), 3)
             t_pair = best_of(lambda catalog=catalog: pairwise_overlaps(catalog), 1)
             ranges = n * 17
             print(

@@ -29,8 +29,8 @@ def deploy(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def copy_repo(tmp_path: Path) -> Path:
-    for name in ("inventories", "stacks", "templates"):
-        shutil.copytree(REPO / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "hosts.yml"))
+    """A user's catalog: inventories/ only (regionkit's content comes from the installed package)."""
+    shutil.copytree(REPO / "inventories", tmp_path / "inventories", ignore=shutil.ignore_patterns("hosts.yml"))
     return tmp_path
 
 

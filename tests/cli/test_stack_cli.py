@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
+from regionkit.acceptance.conftest import plain
 from regionkit.commands.app import app
 
 from ..conftest import REPO, Edit
@@ -53,7 +52,6 @@ def test_plan_refuses_planned_and_lab_regions() -> None:
 
 
 def test_plan_with_a_planted_violation_exits_1(tmp_path: Path, catalog_root: Path, edit: Edit) -> None:
-    shutil.copytree(REPO / "stacks", catalog_root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
     edit("nl-ams-1", lambda d: d["residency"].update(replication=[{"bucket": "evidence", "to": "us-east-1"}]))
     code, _, err = run("plan", "nl-ams-1", root=catalog_root)
     assert code == 1 and "residency.replication" in err
@@ -79,7 +77,6 @@ def test_up_refuses_a_region_that_is_not_ready(monkeypatch: pytest.MonkeyPatch) 
 def test_up_runs_the_engine_with_the_pack_when_ready(
     catalog_root: Path, edit: Edit, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    shutil.copytree(REPO / "stacks", catalog_root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
     edit("nl-ams-1", lambda d: [z.update(link={"location": f"ap-nl-ams-{z['id'][-1]}"}) for z in d["zones"]])
     log = tmp_path / "log"
     monkeypatch.setenv("REGIONKIT_PULUMI_ROOT", str(FAKE))
@@ -103,21 +100,18 @@ def test_destroy_asks_and_does_nothing_without_yes(monkeypatch: pytest.MonkeyPat
 
 
 def test_inventory_renders_hosts_ansible_can_read(catalog_root: Path) -> None:
-    shutil.copytree(REPO / "stacks", catalog_root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "templates", catalog_root / "templates")
     code, out, err = run("inventory", "gb-lon-1", root=catalog_root)
     assert code == 0, err
     folder = catalog_root / "inventories" / "gb-lon-1"
     assert "4 hosts in 1 pools" in out
-    doc = yaml.safe_load((folder / "group_vars" / "gb_lon_1a_h20.yml").read_text())
-    assert doc["regionkit_software"]["driver"] == "535.261.03"
     ansible_inventory = Path(sys.executable).parent / "ansible-inventory"
     listed = subprocess.run(
         [str(ansible_inventory), "-i", str(folder / "hosts.yml"), "--list"], capture_output=True, text=True, check=True
     )
-    inv = json.loads(listed.stdout)
+    inv = plain(json.loads(listed.stdout))  # every rendered string is !unsafe: Ansible never templates it
     assert inv["gb_lon_1a_h20"]["hosts"] == [f"gb-lon-1a-h20-0{i}" for i in range(1, 5)]
     assert inv["_meta"]["hostvars"]["gb-lon-1a-h20-04"]["regionkit_serial"] == "SN-LD8-0004"
+    assert inv["_meta"]["hostvars"]["gb-lon-1a-h20-01"]["regionkit_software"]["driver"] == "535.261.03"
 
 
 @pytest.mark.parametrize("command", ["plan", "preview", "up", "refresh", "destroy", "inventory"])

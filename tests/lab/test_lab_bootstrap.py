@@ -100,7 +100,8 @@ def test_bootstrap_looks_for_devices_on_the_node_not_the_controller(converged: L
 
 def test_bootstrap_refuses_a_tampered_artifact(converged: Lab) -> None:
     s3 = converged.s3
-    endpoint = MirrorEndpoint(f"http://{converged.gateway}:9000", s3["bucket"], s3["access_key"], s3["secret_key"])
+    keys = {"AWS_ACCESS_KEY_ID": s3["access_key"], "AWS_SECRET_ACCESS_KEY": s3["secret_key"]}
+    endpoint = MirrorEndpoint(f"http://{converged.gateway}:9000", s3["bucket"], credentials=keys)
     host = "labb-ppu-01"
     key = "artifacts/ppu-sdk/1.6.2/PPU_SDK_1.6.2_linux_x86_64.run"
     put_object(endpoint, key, b"#!/bin/sh\necho tampered\n")

@@ -96,7 +96,8 @@ def test_lab_host_installs_a_package_through_the_proxy(lab: Lab) -> None:
 
 
 def test_lab_s3_round_trip_and_host_fetch(lab: Lab) -> None:
-    endpoint = MirrorEndpoint(f"http://{lab.gateway}:9000", lab.s3["bucket"], lab.s3["access_key"], lab.s3["secret_key"])
+    keys = {"AWS_ACCESS_KEY_ID": lab.s3["access_key"], "AWS_SECRET_ACCESS_KEY": lab.s3["secret_key"]}
+    endpoint = MirrorEndpoint(f"http://{lab.gateway}:9000", lab.s3["bucket"], credentials=keys)
     assert lab.s3["bucket"] in list_buckets(endpoint)
     put_object(endpoint, "tests/round-trip.txt", b"regionkit lab mirror\n")
     assert get_object(endpoint, "tests/round-trip.txt") == b"regionkit lab mirror\n"

@@ -24,7 +24,6 @@ def fresh_pulumi_runtime() -> Iterator[None]:
 
 @pytest.fixture
 def stack_root(catalog_root: Path) -> Path:
-    """A copy of the catalog plus stacks/ and templates/, to plant changes in."""
+    """A copy of the catalog plus stacks/, to plant changes in (the program loads the catalog beside it)."""
     shutil.copytree(REPO / "stacks", catalog_root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(REPO / "templates", catalog_root / "templates")
     return catalog_root

@@ -7,7 +7,6 @@ Pure data and invariants; no engine imports. Field descriptions become the JSON 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Literal
 
@@ -298,14 +297,6 @@ class RegionSpec(_Spec):
 
     def suppressed(self, validator_id: str) -> SuppressionSpec | None:
         return next((s for s in self.suppress if s.validator == validator_id), None)
-
-
-def zone_letter(zone_id: str) -> str:
-    return zone_id[-1]
-
-
-def is_region_key(value: str) -> bool:
-    return re.match(REGION_KEY_RE, value) is not None
 
 
 # Addresses .1 to .10 of every subnet are kept for gateways and partner equipment.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from ipaddress import IPv4Network
 from typing import Literal
 
@@ -58,6 +58,9 @@ class Context:
 
 
 Check = Callable[[Context, RegionSpec], Iterable[Issue]]
+# A fleet-wide check sees every region at once and answers per region (an overlap between two
+# regions is reported under both).
+FleetCheck = Callable[[Context], dict[str, list[Issue]]]
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,8 @@ class Validator:
     severity: Severity
     checks: str
     why: str
-    run: Check
+    run: Check | None = None  # per region
+    run_fleet: FleetCheck | None = None  # over the whole catalog
 
 
 @dataclass
@@ -86,8 +90,17 @@ class ValidationReport:
     def warnings(self) -> list[Finding]:
         return [f for f in self.active if f.severity == "warning"]
 
-    def for_region(self, key: str) -> list[Finding]:
-        return [f for f in self.active if f.region == key]
+    def to_dict(self) -> dict[str, object]:
+        """`regionkit validate --format json`."""
+        return {
+            "regions": self.regions,
+            "summary": {
+                "errors": len(self.errors),
+                "warnings": len(self.warnings),
+                "suppressed": len(self.findings) - len(self.active),
+            },
+            "findings": [asdict(f) for f in self.findings],
+        }
 
 
 VALIDATORS: list[Validator] = []
@@ -95,7 +108,15 @@ VALIDATORS: list[Validator] = []
 
 def validator(id: str, severity: Severity, checks: str, why: str) -> Callable[[Check], Check]:
     def register(fn: Check) -> Check:
-        VALIDATORS.append(Validator(id, severity, checks, why, fn))
+        VALIDATORS.append(Validator(id, severity, checks, why, run=fn))
+        return fn
+
+    return register
+
+
+def fleet_validator(id: str, severity: Severity, checks: str, why: str) -> Callable[[FleetCheck], FleetCheck]:
+    def register(fn: FleetCheck) -> FleetCheck:
+        VALIDATORS.append(Validator(id, severity, checks, why, run_fleet=fn))
         return fn
 
     return register
@@ -125,14 +146,14 @@ def _validate(catalog: Catalog, keys: Iterable[str] | None, skip: Iterable[str],
         raise BadInputError(f"--skip {', '.join(sorted(unknown))}: no such validator; known: {known}")
     ctx = Context(catalog, today or dt.date.today())
     report = ValidationReport(chosen)
-    overlaps = _fleet_overlaps(catalog)
+    fleet = {v.id: v.run_fleet(ctx) for v in VALIDATORS if v.run_fleet and v.id not in skipped}
     for key in chosen:
         region = catalog.regions[key]
         file = catalog.region_file(key)
         for v in VALIDATORS:
             if v.id in skipped:
                 continue
-            issues = overlaps.get(key, []) if v.id == "net.overlap" else v.run(ctx, region)
+            issues = fleet[v.id].get(key, []) if v.run_fleet else v.run(ctx, region) if v.run else ()
             sup = region.suppressed(v.id)
             for issue in issues:
                 report.findings.append(
@@ -326,12 +347,20 @@ def check_containment(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
                 )
 
 
-def _fleet_overlaps(catalog: Catalog) -> dict[str, list[Issue]]:
+@fleet_validator(
+    "net.overlap",
+    "error",
+    "No two regions' supernets overlap, and no two ranges inside a region overlap",
+    "Regions are peered and routed together; an overlap breaks routing silently",
+)
+def check_overlaps(ctx: Context) -> dict[str, list[Issue]]:
     """Overlaps across all regions: one sort and a sweep, O(n log n) in the number of ranges.
+    Each overlap is reported under both ranges' regions, so either region alone is refused.
 
     Supernets must not overlap each other; inside a region, the zone subnets and the
     monitoring range must not overlap each other.
     """
+    catalog = ctx.catalog
     found: dict[str, list[Issue]] = {}
 
     def sweep(items: list[tuple[IPv4Network, str, KeyPath]]) -> None:
@@ -340,8 +369,13 @@ def _fleet_overlaps(catalog: Catalog) -> dict[str, list[Issue]]:
         for net, key, path in items:
             start, end = int(net.network_address), int(net.broadcast_address)
             if reach is not None and start <= reach[0]:
-                other = f"{reach[1]} {_dotted(reach[2])} ({reach[3]})"
-                found.setdefault(key, []).append(Issue(path, net, f"overlaps {other}", "give each range its own addresses"))
+                _, other_key, other_path, other_net = reach
+                fix = "give each range its own addresses"
+                found.setdefault(key, []).append(Issue(path, net, f"overlaps {other_key} {_dotted(other_path)} ({other_net})", fix))
+                if (other_key, other_path) != (key, path):
+                    found.setdefault(other_key, []).append(
+                        Issue(other_path, other_net, f"overlaps {key} {_dotted(path)} ({net})", fix)
+                    )
             if reach is None or end > reach[0]:
                 reach = (end, key, path, net)
 
@@ -352,16 +386,6 @@ def _fleet_overlaps(catalog: Catalog) -> dict[str, list[Issue]]:
         inner.append((region.network.interconnect, key, ("network", "interconnect")))
         sweep(inner)
     return found
-
-
-@validator(
-    "net.overlap",
-    "error",
-    "No two regions' supernets overlap, and no two ranges inside a region overlap",
-    "Regions are peered and routed together; an overlap breaks routing silently",
-)
-def check_overlap(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
-    yield from ()  # computed fleet-wide in validate(); listed here for the registry and the docs
 
 
 @validator(

@@ -9,12 +9,7 @@ import click
 import typer
 
 from regionkit import __version__
-from regionkit.commands import catalog as catalog_cmds
-from regionkit.commands import drift as drift_cmds
-from regionkit.commands import lab as lab_cmds
-from regionkit.commands import nodes as node_cmds
-from regionkit.commands import stack as stack_cmds
-from regionkit.commands import verify as verify_cmds
+from regionkit.commands import bootstrap, catalog, deploy, drift, lab, mirror, plan, stack, verify
 from regionkit.commands._shared import State
 from regionkit.errors import EXIT_BAD_INPUT
 
@@ -51,22 +46,22 @@ def _main(
     ctx.obj = State(root)
 
 
-app.command("regions")(catalog_cmds.regions)
-app.command("validate")(catalog_cmds.validate_cmd)
-app.command("validators")(catalog_cmds.validators_cmd)
-app.command("schema")(catalog_cmds.schema)
-app.command("plan")(stack_cmds.plan)
-app.command("preview")(stack_cmds.preview)
-app.command("up")(stack_cmds.up)
-app.command("refresh")(stack_cmds.refresh)
-app.command("destroy")(stack_cmds.destroy)
-app.command("inventory")(stack_cmds.inventory)
-app.add_typer(lab_cmds.app, name="lab")
-app.add_typer(node_cmds.mirror_app, name="mirror")
-app.command("bootstrap")(node_cmds.bootstrap)
-app.command("verify")(verify_cmds.verify)
-app.command("deploy")(verify_cmds.deploy)
-app.command("drift")(drift_cmds.drift)
+app.command("regions")(catalog.regions)
+app.command("validate")(catalog.validate_cmd)
+app.command("validators")(catalog.validators_cmd)
+app.command("schema")(catalog.schema)
+app.command("plan")(plan.plan)
+app.command("preview")(stack.preview)
+app.command("up")(stack.up)
+app.command("refresh")(stack.refresh)
+app.command("destroy")(stack.destroy)
+app.command("inventory")(stack.inventory)
+app.add_typer(lab.app, name="lab")
+app.add_typer(mirror.app, name="mirror")
+app.command("bootstrap")(bootstrap.bootstrap)
+app.command("verify")(verify.verify)
+app.command("deploy")(deploy.deploy)
+app.command("drift")(drift.drift)
 
 
 def main() -> None:

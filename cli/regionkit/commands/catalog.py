@@ -13,8 +13,8 @@ from rich.table import Table
 
 from regionkit.catalog.model import AcceleratorCatalog, PartnerCatalog, PolicySpec, RegionSpec
 from regionkit.catalog.validate import VALIDATORS, ValidationReport, validate
-from regionkit.commands._shared import OutputFormat, console, state, user_errors
-from regionkit.errors import EXIT_FAILED, EXIT_OK
+from regionkit.commands._shared import OutputFormat, console, user_errors, work
+from regionkit.errors import EXIT_FAILED, EXIT_OK, BadInputError
 from regionkit.planning.servers import summarize_region
 
 
@@ -23,8 +23,8 @@ def regions(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """List every region: partners, pools, accelerators, power used/contracted, status, regimes."""
-    with user_errors():
-        catalog = state(ctx).catalog()
+    with work(ctx) as s:
+        catalog = s.catalog
         rows = [summarize_region(catalog, catalog.regions[k]) for k in sorted(catalog.regions)]
     if fmt is OutputFormat.json:
         console.print_json(json.dumps([asdict(r) for r in rows]))
@@ -57,26 +57,13 @@ def validate_cmd(
 
     Exit 0 when clean (warnings allowed), 1 for findings at error level, 4 for malformed input.
     """
-    with user_errors():
-        catalog = state(ctx).catalog()
-        report = validate(catalog, region_keys or None, skip or ())
+    with work(ctx) as s:
+        report = validate(s.catalog, region_keys or None, skip or ())
     if fmt is OutputFormat.json:
-        console.print_json(json.dumps(report_json(report)))
+        console.print_json(json.dumps(report.to_dict()))
     else:
         print_report(report)
     raise typer.Exit(EXIT_FAILED if report.errors else EXIT_OK)
-
-
-def report_json(report: ValidationReport) -> dict[str, object]:
-    return {
-        "regions": report.regions,
-        "summary": {
-            "errors": len(report.errors),
-            "warnings": len(report.warnings),
-            "suppressed": len(report.findings) - len(report.active),
-        },
-        "findings": [asdict(f) for f in report.findings],
-    }
 
 
 def print_report(report: ValidationReport) -> None:
@@ -114,8 +101,6 @@ def schema(
     with user_errors():
         model = _SCHEMAS.get(which)
         if model is None:
-            from regionkit.errors import BadInputError
-
             raise BadInputError(f"schema {which!r}: no such file kind; use one of {', '.join(_SCHEMAS)}")
     console.print_json(json.dumps(model.model_json_schema()))
 

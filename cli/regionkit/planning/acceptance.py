@@ -1,15 +1,21 @@
-"""Acceptance figures: bandwidth floors and the bus-bandwidth curve for reports. Pure."""
+"""Acceptance: what verify decides from its checks. Bandwidth floors, and the report of one
+verify run (verdict, totals per pool, the collective figures). Pure; reports/ renders it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from regionkit.errors import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
+from regionkit.planning.results import CheckResult
 
 # Where a pool has no hardware floor, verify derives one from the link throughput measured as a
 # ring (iperf3, every host sending to the next at once, as the ring all-reduce does; the median
 # flow). A single flow between two idle hosts is the wrong baseline where hosts share CPUs or
-# uplinks: on the 2-core lab, 4 ranks reached 27-29% of one flow (2.0 GB/s), and CI once fell
-# under a 25% floor of it; against the ring's median flow (0.76 GB/s) the same runs reach 73%.
-# 25% flags a collective on the wrong interface or a slow link without failing on noise.
+# uplinks (the lab's hosts share the controller's cores). 25% flags a collective on the wrong
+# interface or a slow link without failing on noise; `regionkit verify lab` prints the measured
+# ratio of every run (the lab tests print it when the check fails).
 LINK_EFFICIENCY_FLOOR = 0.25
 
 
@@ -43,43 +49,103 @@ def floor_for(pool_floor_gbps: float | None, link_gbps: float | None) -> tuple[f
     return link_gbps * LINK_EFFICIENCY_FLOOR, f"{LINK_EFFICIENCY_FLOOR:.0%} of the measured link throughput"
 
 
-def svg_curve(acc: CollectiveAcceptance, width: int = 560, height: int = 260) -> str:
-    """Inline SVG: busbw against message size (log2 x axis), with the floor (and link) drawn."""
-    import math
+def size_label(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB"
 
-    pad = 48
-    xs = [math.log2(s) for s in acc.sizes] or [0.0]
-    top = max([*acc.busbw_gbps, acc.floor_gbps, acc.link_gbps or 0.0]) * 1.15 or 1.0
-    x0, x1 = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
 
-    def px(x: float) -> float:
-        return pad + (x - x0) / (x1 - x0) * (width - 2 * pad)
+@dataclass
+class PoolTotals:
+    name: str
+    hosts: list[str]
+    passed: int = 0
+    failed: int = 0
+    not_verified: int = 0
 
-    def py(y: float) -> float:
-        return height - pad - y / top * (height - 2 * pad)
 
-    points = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in zip(xs, acc.busbw_gbps, strict=True))
-    lines = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="black"/>',
-        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="black"/>',
-        f'<text x="{width / 2}" y="{height - 10}" text-anchor="middle">message size</text>',
-        f'<text x="12" y="{height / 2}" transform="rotate(-90 12 {height / 2})" text-anchor="middle">busbw GB/s</text>',
-        f'<line x1="{pad}" y1="{py(acc.floor_gbps):.1f}" x2="{width - pad}" y2="{py(acc.floor_gbps):.1f}" '
-        'stroke="red" stroke-dasharray="6,4"/>',
-        f'<text x="{width - pad}" y="{py(acc.floor_gbps) - 4:.1f}" text-anchor="end" fill="red">floor {acc.floor_gbps:.2f}</text>',
-    ]
-    if acc.link_gbps:
-        lines += [
-            f'<line x1="{pad}" y1="{py(acc.link_gbps):.1f}" x2="{width - pad}" y2="{py(acc.link_gbps):.1f}" '
-            'stroke="gray" stroke-dasharray="2,3"/>',
-            f'<text x="{width - pad}" y="{py(acc.link_gbps) - 4:.1f}" text-anchor="end" fill="gray">link {acc.link_gbps:.2f}</text>',
-        ]
-    lines.append(f'<polyline points="{points}" fill="none" stroke="steelblue" stroke-width="2"/>')
-    for x, y, size in zip(xs, acc.busbw_gbps, acc.sizes, strict=True):
-        lines.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="steelblue"/>')
-        label = f"{size >> 20}M" if size >= 1 << 20 else f"{size >> 10}K"
-        lines.append(f'<text x="{px(x):.1f}" y="{height - pad + 14}" text-anchor="middle">{label}</text>')
-    lines.append("</svg>")
-    return "\n".join(lines)
+@dataclass
+class VerifyReport:
+    """One verify run over a region's hosts."""
+
+    region: str
+    level: int
+    when: str  # UTC, for people
+    version: str
+    checks: list[CheckResult]
+    pool_of: dict[str, str]  # host -> pool group
+    wall_s: float = 0.0
+    collective: CollectiveAcceptance | None = None
+    collective_hosts: list[str] = field(default_factory=list)
+    link_flows_gbps: list[float] = field(default_factory=list)
+    report: str = ""  # where the Markdown report was written
+
+    @property
+    def totals(self) -> Counter[str]:
+        return Counter(c.outcome for c in self.checks)
+
+    @property
+    def exit_code(self) -> int:
+        totals = self.totals
+        return EXIT_UNREACHABLE if totals["unreachable"] else EXIT_FAILED if totals["failed"] else EXIT_OK
+
+    @property
+    def verdict(self) -> str:
+        return {EXIT_UNREACHABLE: "UNREACHABLE HOSTS", EXIT_FAILED: "FAILED", EXIT_OK: "PASSED"}[self.exit_code]
+
+    def pools(self) -> list[PoolTotals]:
+        found: dict[str, PoolTotals] = {}
+        for host, pool in sorted(self.pool_of.items()):
+            found.setdefault(pool, PoolTotals(pool, [])).hosts.append(host)
+        for c in self.checks:
+            pool = self.pool_of.get(c.host, "(all hosts)")
+            row = found.setdefault(pool, PoolTotals(pool, []))
+            if c.outcome == "passed":
+                row.passed += 1
+            elif c.outcome == "not verified":
+                row.not_verified += 1
+            else:
+                row.failed += 1
+        return [found[k] for k in sorted(found)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report (and what the Markdown and HTML templates read)."""
+        totals = self.totals
+        hosts: dict[str, list[dict[str, Any]]] = {}
+        for c in self.checks:
+            hosts.setdefault(c.host or "(all hosts)", []).append(asdict(c))
+        collective = None
+        if self.collective:
+            acc = self.collective
+            collective = {
+                "hosts": self.collective_hosts,
+                "world": len(self.collective_hosts),
+                "sizes": acc.sizes,
+                "busbw_gbps": acc.busbw_gbps,
+                "link_gbps": acc.link_gbps,
+                "link_flows_gbps": self.link_flows_gbps,
+                "floor_gbps": acc.floor_gbps,
+                "floor_source": acc.floor_source,
+                "rows": [(size_label(s), b) for s, b in zip(acc.sizes, acc.busbw_gbps, strict=True)],
+                "peak": acc.peak_gbps,
+                "ratio": acc.link_ratio or 0.0,
+                "passed": acc.passed,
+            }
+        return {
+            "region": self.region,
+            "level": self.level,
+            "when": self.when,
+            "version": self.version,
+            "host_count": len(self.pool_of),
+            "verdict": self.verdict,
+            "wall_s": round(self.wall_s, 1),
+            "totals": {
+                "passed": totals["passed"],
+                "failed": totals["failed"] + totals["unreachable"],
+                "not_verified": totals["not verified"],
+                "unreachable": totals["unreachable"],
+            },
+            "pools": [asdict(p) for p in self.pools()],
+            "hosts": [{"name": h, "pool": self.pool_of.get(h, "-"), "checks": cs} for h, cs in sorted(hosts.items())],
+            "collective": collective,
+            "report": self.report,
+            "exit_code": self.exit_code,
+        }

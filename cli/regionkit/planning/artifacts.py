@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from regionkit.planning.servers import PoolPlan
+from regionkit.planning.outputs import PoolOutput
 
 
 @dataclass(frozen=True)
-class ArtifactSpec:
+class ArtifactPlan:
+    """One vendor file a pool needs from the mirror: the manifest entry, the vendor's name, the object."""
+
     name: str  # manifest key the roles look up
     filename: str  # the vendor's file name
     version: str
@@ -28,29 +30,29 @@ class ArtifactSpec:
         return f"artifacts/{self.name}/{self.version}/{self.filename}"
 
 
-def pool_artifacts(pool: PoolPlan) -> list[ArtifactSpec]:
+def pool_artifacts(pool: PoolOutput) -> list[ArtifactPlan]:
     sw = pool.software
-    driver, toolkit, collectives = sw.driver or "", sw.toolkit or "", sw.collectives or ""
+    driver, toolkit, collectives = sw.get("driver", ""), sw.get("toolkit", ""), sw.get("collectives", "")
     if pool.stack == "ppu":
-        return [ArtifactSpec("ppu-sdk", f"PPU_SDK_{driver}_linux_x86_64.run", driver)]
+        return [ArtifactPlan("ppu-sdk", f"PPU_SDK_{driver}_linux_x86_64.run", driver)]
     if pool.stack == "cann":
         return [
-            ArtifactSpec("ascend-npu-driver", f"Ascend-hdk-910b-npu-driver_{driver}_linux-x86-64.run", driver),
-            ArtifactSpec("ascend-npu-firmware", f"Ascend-hdk-910b-npu-firmware_{driver}.run", driver),
-            ArtifactSpec("ascend-cann-toolkit", f"Ascend-cann-toolkit_{toolkit}_linux-x86_64.run", toolkit),
+            ArtifactPlan("ascend-npu-driver", f"Ascend-hdk-910b-npu-driver_{driver}_linux-x86-64.run", driver),
+            ArtifactPlan("ascend-npu-firmware", f"Ascend-hdk-910b-npu-firmware_{driver}.run", driver),
+            ArtifactPlan("ascend-cann-toolkit", f"Ascend-cann-toolkit_{toolkit}_linux-x86_64.run", toolkit),
         ]
     if pool.stack == "rocm":
         return [
-            ArtifactSpec("rocm-rocminfo", f"rocminfo_{driver}_amd64.deb", driver),
-            ArtifactSpec("rocm-smi-lib", f"rocm-smi-lib_{driver}_amd64.deb", driver),
-            ArtifactSpec("rocm-rccl", f"rccl_{collectives}_amd64.deb", collectives),
+            ArtifactPlan("rocm-rocminfo", f"rocminfo_{driver}_amd64.deb", driver),
+            ArtifactPlan("rocm-smi-lib", f"rocm-smi-lib_{driver}_amd64.deb", driver),
+            ArtifactPlan("rocm-rccl", f"rccl_{collectives}_amd64.deb", collectives),
         ]
     return []
 
 
-def region_artifacts(pools: list[PoolPlan]) -> list[ArtifactSpec]:
+def region_artifacts(pools: list[PoolOutput]) -> list[ArtifactPlan]:
     """Every artifact the pools need, once each, in a stable order."""
-    seen: dict[str, ArtifactSpec] = {}
+    seen: dict[str, ArtifactPlan] = {}
     for pool in pools:
         for art in pool_artifacts(pool):
             seen.setdefault(art.key, art)

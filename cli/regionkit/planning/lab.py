@@ -9,11 +9,13 @@ from ipaddress import IPv4Address, IPv4Network
 from regionkit.catalog.load import Catalog
 from regionkit.catalog.model import RegionSpec
 from regionkit.errors import BadInputError
+from regionkit.planning.outputs import DnsOutput, MirrorOutput, StackOutputs, pool_output
 from regionkit.planning.servers import PoolPlan, plan_pools
 
 MAX_NODES = 64
 APT_PROXY_PORT = 3142
 S3_PORT = 9000
+S3_REGION = "us-east-1"  # rclone's S3 server signs and checks in its default region
 
 
 @dataclass(frozen=True)
@@ -84,4 +86,16 @@ def plan_lab(catalog: Catalog, nodes: int | None = None) -> LabPlan:
         hosts=tuple(hosts),
         pools=pools,
         bucket=f"{catalog.policy.operator.resource_prefix}-lab-artifacts",
+    )
+
+
+def lab_outputs(plan: LabPlan) -> StackOutputs:
+    """The lab's hosts as stack outputs: what a cloud region's stack would say about its hosts."""
+    return StackOutputs(
+        region=plan.region,
+        backend="none",
+        dns_zone=DnsOutput(name=f"{plan.region}.internal"),
+        mirror=MirrorOutput(endpoint=plan.s3_endpoint, bucket=plan.bucket, region=S3_REGION),
+        package_source=plan.apt_proxy,
+        pools=[pool_output(p) for p in plan.pools],
     )

@@ -83,10 +83,6 @@ class StackOutputs(_Output):
     zones: dict[str, ZoneOutput] = Field(default_factory=dict)
     pools: list[PoolOutput] = Field(default_factory=list)
 
-    @property
-    def host_count(self) -> int:
-        return sum(len(p.hosts) for p in self.pools)
-
 
 def pool_output(pool: PoolPlan) -> PoolOutput:
     """A planned pool as the stack outputs carry it."""

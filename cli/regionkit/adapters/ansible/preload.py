@@ -2,10 +2,10 @@
 
 Ansible forks a worker per host and task; a worker inherits every module the main process has
 already imported and pays again for any other. Ansible loads its builtin Jinja filter and test
-plugins on first use, and the main process first templates with them part-way through a run: in
-the 8-host lab no-op, 196 of 303 workers imported the filter plugins themselves, with a median of
-31 ms of CPU against 19 ms for the workers that found them loaded. botocore, which the
-mirror_presign lookup signs with, is about 90 ms in each worker that fetches an artifact.
+plugins on first use, and the main process first templates with them part-way through a run, so
+most workers of a run imported them again; botocore, which the mirror_presign lookup signs with,
+is imported again by each worker that fetches an artifact. The benchmark
+tests/benchmarks/bootstrap_runner.py measures the no-op re-converge this shortens.
 
 Called by regionkit's strategy plugins when Ansible loads them, before the first worker forks.
 """

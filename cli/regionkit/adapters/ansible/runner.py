@@ -6,35 +6,29 @@ Settings (all through the environment, so they hold for AWX/AAP too):
   `ansible_ssh_common_args` adds to rather than replaces;
 - fact caching in a JSON file cache with `gathering: smart`, kept per region across runs;
 - Mitogen's linear strategy (strategy_env), which keeps one interpreter per host for the run.
-Each run's artifacts (events, stats) stay under .regionkit/runs/.
+Each run's artifacts (events, stats) stay in the workspace's run folders (`runs/<region>-<stamp>`).
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import ansible_runner
 
 from regionkit.errors import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
+from regionkit.planning.results import HostResult, TaskResult
+from regionkit.workspace import Workspace
 
-
-@dataclass
-class HostResult:
-    ok: int = 0
-    changed: int = 0
-    failed: int = 0
-    unreachable: int = 0
-    skipped: int = 0
-    roles: dict[str, str] = field(default_factory=dict)  # role -> ok | changed | failed | unreachable
-    messages: list[str] = field(default_factory=list)
-    tasks: list[dict[str, Any]] = field(default_factory=list)  # changed or failed: role, task, action, diff, message
+__all__ = ["HostResult", "RunResult", "TaskResult", "close_connections", "render_diff", "run_playbook"]
 
 
 @dataclass
@@ -63,10 +57,11 @@ class RunResult:
 _RANK = {"ok": 0, "skipped": 0, "changed": 1, "failed": 2, "unreachable": 3}
 
 
-# regionkit_free (no per-task barrier) ran the 8-host lab no-op in 25.7-26.9 s against 31-34 s, but
-# with a host's link down ansible-core 2.19's free strategy can stop mid-play (IndexError in
-# free.py: its next-host index outlives a host dropping out), seen in check mode: the hosts it had
-# not reached then have no result. It stays opt-in; such a run is reported as unfinished (exit 1).
+# regionkit_free (no per-task barrier) is faster on a no-op (tests/benchmarks/bootstrap_runner.py with
+# REGIONKIT_ANSIBLE_STRATEGY=regionkit_free), but with a host's link down ansible-core 2.19's free
+# strategy can stop mid-play (IndexError in free.py: its next-host index outlives a host dropping
+# out), seen in check mode: the hosts it had not reached then have no result. It stays opt-in; such
+# a run is reported as unfinished (exit 1).
 DEFAULT_STRATEGY = "regionkit_linear"
 # Mitogen keeps one SSH connection per host for the whole run; its own keepalive (default 30 s x 10)
 # would let a host whose link drops hang a task until the task's timeout and show as "failed".
@@ -92,8 +87,8 @@ def strategy_env() -> dict[str, str]:
 CONTROL_DIR = Path("/tmp/rk-ssh")  # ControlPath must stay short (sun_path is 108 bytes)
 # An explicit ControlPath: Ansible's ssh plugin adds one of its own when ssh_args has
 # ControlPersist, but Mitogen's SSH does not, and without one ControlMaster=auto reuses nothing.
-# With it, a run finds the previous run's master and skips the key exchange: in the 8-host lab
-# no-op, about 1.5 core-s of the controller's and the hosts' CPU.
+# With it, a run finds the previous run's master and skips the key exchange (the no-op
+# re-converge of tests/benchmarks/bootstrap_runner.py shows the difference).
 SSH_ARGS = f"-o ControlMaster=auto -o ControlPersist=120s -o ControlPath={CONTROL_DIR}/%C -o ServerAliveInterval=15"
 
 
@@ -115,12 +110,10 @@ def close_connections(hosts: list[str], user: str = "root") -> int:
     return len(closing)
 
 
-def runner_env(root: Path, region: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-    facts = root / ".regionkit" / "facts" / region
-    facts.mkdir(parents=True, exist_ok=True)
+def runner_env(roles: Path, facts: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     CONTROL_DIR.mkdir(mode=0o700, exist_ok=True)
     return {
-        "ANSIBLE_ROLES_PATH": str(root / "roles"),
+        "ANSIBLE_ROLES_PATH": str(roles),
         "ANSIBLE_HOST_KEY_CHECKING": "True",
         "ANSIBLE_PIPELINING": "True",
         "ANSIBLE_SSH_ARGS": SSH_ARGS,
@@ -145,7 +138,7 @@ def runner_env(root: Path, region: str, extra: dict[str, str] | None = None) -> 
 
 
 def run_playbook(
-    root: Path,
+    workspace: Workspace,
     region: str,
     playbook: Path,
     inventory: Path,
@@ -156,10 +149,12 @@ def run_playbook(
     env: dict[str, str] | None = None,
     on_event: Callable[[str, HostResult], None] | None = None,
 ) -> RunResult:
-    """Run `playbook` on the region's hosts; per-host results from the runner's events and stats."""
+    """Run `playbook` on the region's hosts; per-host results from the runner's events and stats.
+
+    The roles are looked up beside the playbook's folder (`<content root>/roles`)."""
     started = time.monotonic()
-    run_dir = root / ".regionkit" / "runs" / f"{region}-{time.strftime('%Y%m%dT%H%M%S')}-{int(started * 1000) % 1000:03d}"
-    run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = workspace.run_folder("runs", region)
+    facts = workspace.facts_dir(region)
     hosts: dict[str, HostResult] = {}
 
     def handle(event: dict[str, Any]) -> bool:
@@ -188,13 +183,7 @@ def run_playbook(
             result.failed += outcome == "failed"
             result.unreachable += outcome == "unreachable"
         if outcome in ("changed", "failed"):
-            result.tasks.append(
-                {"role": role, "task": data.get("task", ""), "action": data.get("task_action", ""), "outcome": outcome,
-                 "diff": res.get("diff") or [r.get("diff") for r in res.get("results", []) if isinstance(r, dict) and r.get("changed")],  # noqa: E501
-                 "message": msg if outcome == "failed" else "", "censored": "censored" in res,
-                 "items": [str(r.get("_ansible_item_label", r.get("item", ""))) for r in res.get("results", [])
-                           if isinstance(r, dict) and (r.get("changed") or r.get("failed"))]}
-            )  # fmt: skip
+            result.tasks.append(_task_result(role, data, res, outcome, msg))
         if on_event:
             on_event(host, result)
         return True
@@ -208,13 +197,13 @@ def run_playbook(
         tags=tags,
         cmdline=cmdline or None,
         extravars=KEEPALIVE_VARS,
-        envvars=runner_env(root, region, env),
+        envvars=runner_env(playbook.parent.parent / "roles", facts, env),
         event_handler=handle,
         quiet=True,
         suppress_env_files=True,
         # ansible-runner points the jsonfile cache into each run's artifacts unless told otherwise,
         # which would make every run gather facts again: keep the region's cache across runs.
-        fact_cache=str(root / ".regionkit" / "facts" / region),
+        fact_cache=str(facts),
         fact_cache_type="jsonfile",
     )
     stats = runner.stats or {}
@@ -230,3 +219,48 @@ def run_playbook(
     if not hosts or not finished:  # no host reached, or ansible-playbook stopped: keep what it said
         tail = "\n".join(runner.stdout.read().splitlines()[-5:]) if runner.stdout else ""
     return RunResult(run_dir, hosts, time.monotonic() - started, runner.status, tail, finished)
+
+
+def _task_result(role: str, data: dict[str, Any], res: dict[str, Any], outcome: str, message: str) -> TaskResult:
+    """A changed or failed task as the runner's event reports it (a loop task: its items)."""
+    loop = [r for r in res.get("results", []) if isinstance(r, dict)]
+    if "censored" in res:  # a no_log task: ansible-runner withheld its result
+        diff = "(diff withheld: the task is no_log)"
+    else:
+        diff = render_diff(res.get("diff") or [r.get("diff") for r in loop if r.get("changed")])
+    return TaskResult(
+        role=role,
+        task=data.get("task", ""),
+        action=data.get("task_action", ""),
+        outcome="failed" if outcome == "failed" else "changed",
+        diff=diff,
+        message=message if outcome == "failed" else "",
+        items=tuple(str(r.get("_ansible_item_label", r.get("item", ""))) for r in loop if r.get("changed") or r.get("failed")),
+    )
+
+
+def render_diff(diff: Any) -> str:
+    """Ansible's `diff` result (a dict or a list of dicts with before/after or prepared) as text."""
+    parts = diff if isinstance(diff, list) else [diff] if diff else []
+    parts = [x for p in parts for x in (p if isinstance(p, list) else [p])]  # loop tasks: one diff per item
+    out: list[str] = []
+    for d in parts:
+        if not isinstance(d, dict):
+            continue
+        if d.get("prepared"):
+            out.append(str(d["prepared"]).rstrip())
+            continue
+        before, after = d.get("before"), d.get("after")
+        if before is None and after is None:
+            continue
+        after_header = str(d.get("after_header", "after"))
+        if "/.ansible/tmp/" in after_header or "ansible-local-" in after_header:  # the rendered template's temp copy
+            after_header = f"declared ({after_header.rsplit('/', 1)[-1]})"
+        head = f"--- {d.get('before_header', 'before')} (on the host)\n+++ {after_header}"
+        if isinstance(before, dict) or isinstance(after, dict):
+            out.append(f"{head}\n- {json.dumps(before, sort_keys=True)}\n+ {json.dumps(after, sort_keys=True)}")
+            continue
+        lines = difflib.unified_diff(str(before or "").splitlines(), str(after or "").splitlines(), lineterm="", n=1)
+        body = "\n".join(list(lines)[2:])
+        out.append(f"{head}\n{body}" if body else head)
+    return "\n".join(out)[:4000]

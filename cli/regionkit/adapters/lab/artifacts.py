@@ -8,11 +8,12 @@ install version files and stub tools that say they are stand-ins; they drive no 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from pathlib import Path
 
-from regionkit.planning.artifacts import ArtifactSpec
+from regionkit.planning.artifacts import ArtifactPlan
 
 RUN_TEMPLATE = """#!/bin/sh
 # regionkit lab stand-in for {filename} (not the vendor's software).
@@ -49,7 +50,7 @@ DEB_TOOLS = {
 }
 
 
-def build(artifact: ArtifactSpec, folder: Path) -> Path:
+def build(artifact: ArtifactPlan, folder: Path) -> Path:
     """Write the stand-in for one artifact into folder; return its path."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / artifact.filename
@@ -91,13 +92,18 @@ def build(artifact: ArtifactSpec, folder: Path) -> Path:
             bindir.mkdir(parents=True)
             (bindir / tool).write_text(f"#!/bin/sh\necho '{tool} version {artifact.version} (regionkit lab stand-in; no device)'\n")
             (bindir / tool).chmod(0o755)
+        # A fixed timestamp makes the package byte-for-byte the same on every build, so the lab's
+        # pinned sums (group_vars/all/artifacts.yml) do not change from one sync to the next.
+        for path in sorted(root.rglob("*")):
+            os.utime(path, (0, 0), follow_symlinks=False)
         subprocess.run(
             ["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(root), str(target)],
             check=True,
             capture_output=True,
+            env={**os.environ, "SOURCE_DATE_EPOCH": "0"},
         )
     return target
 
 
-def build_all(artifacts: list[ArtifactSpec], folder: Path) -> list[Path]:
+def build_all(artifacts: list[ArtifactPlan], folder: Path) -> list[Path]:
     return [build(a, folder) for a in artifacts]

@@ -27,8 +27,9 @@ from typing import Any
 from regionkit.adapters.ansible.runner import close_connections
 from regionkit.adapters.lab import mirror
 from regionkit.adapters.lab.image import SUITE, ensure_image
-from regionkit.errors import HostsUnreachableError, RegionkitError
+from regionkit.errors import BadInputError, HostsUnreachableError, RegionkitError
 from regionkit.planning.lab import APT_PROXY_PORT, S3_PORT, LabHostPlan, LabPlan
+from regionkit.workspace import Workspace
 
 MACHINE_LOCK = Path("/run/regionkit-lab.owner")
 BOOT_TIMEOUT_S = 90
@@ -72,7 +73,13 @@ exec setpriv --bounding-set -sys_time,-sys_module chroot "$R" /lib/systemd/syste
 
 @dataclass(frozen=True)
 class LabPaths:
-    state_dir: Path
+    """The lab's own files, in its workspace folder (state, SSH keys, per-host roots, logs)."""
+
+    workspace: Workspace
+
+    @property
+    def state_dir(self) -> Path:
+        return self.workspace.lab_dir
 
     @property
     def state_file(self) -> Path:
@@ -121,9 +128,8 @@ def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 
 def _save(paths: LabPaths, state: dict[str, Any]) -> None:
-    tmp = paths.state_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
-    tmp.replace(paths.state_file)
+    """The state holds the mirror's secret key: written private (0600), atomically, every time."""
+    paths.workspace.write(paths.state_file, json.dumps(state, indent=2, sort_keys=True))
 
 
 def load_state(paths: LabPaths) -> dict[str, Any] | None:
@@ -174,10 +180,13 @@ def _wait_port(host: str, port: int, deadline: float, banner: bytes | None = Non
     return False
 
 
-def _spawn(cmd: list[str], log: Path) -> int:
-    log.parent.mkdir(parents=True, exist_ok=True)
+def _spawn(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> int:
+    log.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with log.open("ab") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            env={**os.environ, **env} if env else None,
+        )  # fmt: skip
     return proc.pid
 
 
@@ -236,21 +245,22 @@ def _network_host(plan: LabPlan, host: LabHostPlan) -> None:
     _ip("-n", host.netns, "link", "set", "lo", "up")
 
 
-def lab_up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None]) -> dict[str, Any]:
+def lab_up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None], outputs: dict[str, Any]) -> dict[str, Any]:
     """Build the lab: image (cached), bridge, mirror services, hosts. Returns timings and state.
+    `outputs` (the hosts as stack outputs) is recorded in the state for whoever uses the hosts.
 
     Nothing is half-applied: if any step fails, what was made is removed again (logs stay)."""
     require_root()
-    paths.state_dir.mkdir(parents=True, exist_ok=True)
+    paths.workspace.folder(paths.state_dir.name)
     try:
-        return _up(plan, paths, progress)
+        return _up(plan, paths, progress, outputs)
     except BaseException:
         if load_state(paths) is not None:  # we started building: take it down again
             lab_down(paths, plan)
         raise
 
 
-def _up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None]) -> dict[str, Any]:
+def _up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None], outputs: dict[str, Any]) -> dict[str, Any]:
     with _machine_lock(paths):
         existing = load_state(paths)
         if existing and existing.get("hosts") and _our_processes(paths.state_dir):
@@ -273,9 +283,9 @@ def _up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None]) -> dict
                 "bucket": plan.bucket,
             },
             "hosts": {h.name: {"netns": h.netns, "veth": h.veth, "address": str(h.address), "pool": h.pool} for h in plan.hosts},
+            "outputs": outputs,
         }
         _save(paths, state)  # intent first: `down` reads it even if we die below
-        paths.state_file.chmod(0o600)
         progress("bridge and mirror")
         _ip("link", "add", plan.bridge, "type", "bridge")
         _ip("addr", "add", f"{plan.gateway}/{plan.network.prefixlen}", "dev", plan.bridge)
@@ -283,7 +293,9 @@ def _up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None]) -> dict
         logs = paths.state_dir / "logs"
         _spawn(mirror.apt_proxy_command(plan, paths.state_dir), logs / "apt-cacher-ng.out")
         s3 = state["s3"]
-        _spawn(mirror.s3_command(plan, paths.state_dir, s3["access_key"], s3["secret_key"]), logs / "rclone.out")
+        # The keys reach rclone through its environment (readable only by this user), not its argv.
+        rclone_cmd, rclone_env = mirror.s3_command(plan, paths.state_dir, s3["access_key"], s3["secret_key"])
+        _spawn(rclone_cmd, logs / "rclone.out", rclone_env)
         progress(f"{len(plan.hosts)} hosts")
         with ThreadPoolExecutor(max_workers=8) as pool:
             host_keys = list(pool.map(lambda h: _prepare_host(paths, plan, h, image, pubkey), plan.hosts))
@@ -405,3 +417,36 @@ def lab_status(paths: LabPaths) -> LabStatus:
         s3=_wait_port(gw, S3_PORT, time.monotonic() + 1),
         endpoint={"apt_proxy": f"http://{gw}:{APT_PROXY_PORT}", "s3": f"http://{gw}:{S3_PORT}"},
     )
+
+
+# --- the lab as a place hosts come from (read by services/hosts.py) ------------------------------
+
+
+def up_state(paths: LabPaths) -> dict[str, Any]:
+    """The state of a lab that is up, or BadInputError saying how to bring it up."""
+    state = load_state(paths)
+    if not state or not state.get("hosts") or "outputs" not in state:
+        raise BadInputError("the lab is down; run `regionkit lab up` first")
+    return state
+
+
+def stands_for(paths: LabPaths) -> str | None:
+    """The region whose hosts the lab holds now, if it is up."""
+    state = load_state(paths)
+    return str(state["outputs"]["region"]) if state and state.get("hosts") and "outputs" in state else None
+
+
+def connection_vars(paths: LabPaths) -> dict[str, Any]:
+    """How Ansible reaches the lab's hosts: root over SSH with the lab's key and pinned host keys."""
+    return {
+        "ansible_user": "root",
+        "ansible_ssh_private_key_file": str(paths.key),
+        "ansible_ssh_common_args": f"-o UserKnownHostsFile={paths.known_hosts} -o StrictHostKeyChecking=yes",
+        "ansible_python_interpreter": "/usr/bin/python3",
+    }
+
+
+def mirror_keys(paths: LabPaths) -> dict[str, str]:
+    """The lab mirror's keys, as the AWS credential chain reads them from the environment."""
+    s3 = up_state(paths)["s3"]
+    return {"AWS_ACCESS_KEY_ID": s3["access_key"], "AWS_SECRET_ACCESS_KEY": s3["secret_key"]}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -70,30 +69,16 @@ def rclone_binary() -> str:
     return found
 
 
-def s3_command(plan: LabPlan, state_dir: Path, access_key: str, secret_key: str) -> list[str]:
-    """`rclone serve s3` over the lab's data folder: each subfolder is a bucket."""
+def s3_command(plan: LabPlan, state_dir: Path, access_key: str, secret_key: str) -> tuple[list[str], dict[str, str]]:
+    """`rclone serve s3` over the lab's data folder (each subfolder is a bucket), and the environment
+    that carries its keys: rclone reads every flag from RCLONE_<FLAG>, so the secret is never on a
+    command line that every local user can read in /proc."""
     data = s3_data_dir(state_dir)
     (data / plan.bucket).mkdir(parents=True, exist_ok=True)
-    return [
-        rclone_binary(),
-        "serve",
-        "s3",
-        "--addr",
-        f"{plan.gateway}:{S3_PORT}",
-        "--auth-key",
-        f"{access_key},{secret_key}",
-        "--config",
-        "/dev/null",
-        str(data),
-    ]
+    command = [rclone_binary(), "serve", "s3", "--addr", f"{plan.gateway}:{S3_PORT}", "--config", "/dev/null", str(data)]
+    # A repeatable flag read from the environment is a CSV list: quote the pair, which holds a comma.
+    return command, {"RCLONE_AUTH_KEY": f'"{access_key},{secret_key}"'}
 
 
 def s3_data_dir(state_dir: Path) -> Path:
     return cache_dir() / "lab-s3" / state_dir.resolve().as_posix().strip("/").replace("/", "_")
-
-
-def version_of(binary: str) -> str:
-    try:
-        return subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout.splitlines()[0]
-    except (OSError, IndexError, subprocess.TimeoutExpired):
-        return "unknown"

@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from regionkit.adapters.storage.s3 import MirrorEndpoint, put_object
 from regionkit.errors import BadInputError
-from regionkit.planning.artifacts import ArtifactSpec
+from regionkit.planning.artifacts import ArtifactPlan
 
 MANIFEST_KEY = "artifacts/manifest.json"
 
@@ -26,7 +24,7 @@ class SyncedArtifact:
     size: int
 
 
-def find_artifacts(needed: list[ArtifactSpec], source: Path) -> dict[str, Path]:
+def find_artifacts(needed: list[ArtifactPlan], source: Path) -> dict[str, Path]:
     """Each needed artifact's file under source (any depth), or BadInputError naming the missing."""
     files = {p.name: p for p in source.rglob("*") if p.is_file()}
     missing = [a.filename for a in needed if a.filename not in files]
@@ -35,15 +33,7 @@ def find_artifacts(needed: list[ArtifactSpec], source: Path) -> dict[str, Path]:
     return {a.ref: files[a.filename] for a in needed}
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def sync(endpoint: MirrorEndpoint, needed: list[ArtifactSpec], source: Path) -> list[SyncedArtifact]:
+def sync(endpoint: MirrorEndpoint, needed: list[ArtifactPlan], source: Path) -> list[SyncedArtifact]:
     paths = find_artifacts(needed, source)
     synced = []
     for art in needed:
@@ -55,21 +45,13 @@ def sync(endpoint: MirrorEndpoint, needed: list[ArtifactSpec], source: Path) -> 
     return synced
 
 
-def write_pins(path: Path, synced: list[SyncedArtifact], needed: list[ArtifactSpec]) -> None:
-    """group_vars/all/artifacts.yml: the controller's copy of the sums the roles check against."""
-    versions = {a.ref: a for a in needed}
-    doc: dict[str, Any] = {
+def pins(synced: list[SyncedArtifact], needed: list[ArtifactPlan]) -> dict[str, Any]:
+    """The manifest as group vars (`regionkit_artifacts`): the sums the roles check downloads against,
+    kept on the controller side so a checksum is never the mirror's own word."""
+    plans = {a.ref: a for a in needed}
+    return {
         "regionkit_artifacts": {
-            s.ref: {
-                "key": s.key,
-                "sha256": s.sha256,
-                "version": versions[s.ref].version,
-                "filename": versions[s.ref].filename,
-            }
-            for s in synced
+            s.ref: {"key": s.key, "sha256": s.sha256, "version": plans[s.ref].version, "filename": plans[s.ref].filename}
+            for s in sorted(synced, key=lambda s: s.ref)
         }
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        "# Written by `regionkit mirror sync`; the sha256 the roles check downloads against.\n" + yaml.safe_dump(doc, sort_keys=True)
-    )

@@ -1,8 +1,11 @@
-"""The Automation API wrapper: a LocalWorkspace on stacks/, one stack per region key.
+"""The Automation API wrapper: a LocalWorkspace on the Pulumi project (the content root's
+stacks/), one stack per region key.
 
-preview, up, destroy and refresh run the real `pulumi` CLI with the policy pack. The state
-backend defaults to a local file backend under .regionkit/state with the passphrase secrets
-provider; `backend` may name an S3- or OSS-compatible URL instead.
+preview, up, destroy and refresh run the real `pulumi` CLI with the policy pack. The program
+loads the catalog this wrapper was given (REGIONKIT_ROOT in the engine's environment), never one
+it finds by itself. The state backend defaults to a local file backend in the workspace with the
+passphrase secrets provider; `backend` may name an S3- or OSS-compatible URL instead. Engine
+events become typed ResourceSteps here; Pulumi's wire format goes no further.
 """
 
 from __future__ import annotations
@@ -16,7 +19,11 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from regionkit.catalog.load import ROOT_ENV
+from regionkit.content import content_root
 from regionkit.errors import BadInputError, EngineMissingError, RegionkitError
+from regionkit.planning.results import SECRET, PropertyDiff, ResourceState, ResourceStep
+from regionkit.workspace import Workspace
 
 INSTALL_HINT = "install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/) and re-run"
 
@@ -25,14 +32,19 @@ INSTALL_HINT = "install the Pulumi CLI (https://www.pulumi.com/docs/iac/download
 class EngineSettings:
     """Where the engine runs and keeps state."""
 
-    root: Path
-    backend: str | None = None  # None: file backend under <root>/.regionkit/state
+    root: Path  # the catalog root: the program loads this catalog
+    backend: str | None = None  # None: file backend in the workspace
     pulumi_root: str | None = None  # folder holding bin/pulumi; None: pulumi from $PATH
     env: dict[str, str] = field(default_factory=dict)
+    stacks: Path | None = None  # the Pulumi project; None: the content root's stacks/
 
     @property
     def stacks_dir(self) -> Path:
-        return self.root / "stacks"
+        return self.stacks or content_root().stacks
+
+    @property
+    def workspace(self) -> Workspace:
+        return Workspace(self.root)
 
     @property
     def backend_url(self) -> str:
@@ -43,9 +55,7 @@ class EngineSettings:
                     "?endpoint=...&region=... (OSS and other S3-compatible stores too) or file://PATH"
                 )
             return self.backend
-        state = self.root / ".regionkit" / "state"
-        state.mkdir(parents=True, exist_ok=True)
-        return f"file://{state}"
+        return f"file://{self.workspace.state_dir}"
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,7 @@ def open_stack(settings: EngineSettings, region: str) -> auto.Stack:
         env_vars={
             "PULUMI_BACKEND_URL": settings.backend_url,
             "PULUMI_SKIP_UPDATE_CHECK": "true",
+            ROOT_ENV: str(settings.root),
             **settings.env,
             **passphrase,
         },
@@ -103,10 +114,8 @@ def open_stack(settings: EngineSettings, region: str) -> auto.Stack:
 
 
 def write_policy_config(settings: EngineSettings, region: str, config: dict[str, Any]) -> Path:
-    path = settings.root / ".regionkit" / "policy" / f"{region}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return path
+    ws = settings.workspace
+    return ws.write(ws.policy_config(region), json.dumps(config, indent=2, sort_keys=True) + "\n")
 
 
 def run_operation(
@@ -166,14 +175,42 @@ def _last_error(exc: auto.CommandError) -> str:
 class PreviewSteps:
     """The engine steps and error diagnostics of one read-only `preview --refresh`."""
 
-    steps: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[ResourceStep] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
-def _state_dict(state: Any) -> dict[str, Any] | None:
+# Pulumi marks a secret value with this signature key in its JSON wire format.
+_SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+
+
+def _unsecret(value: Any) -> Any:
+    """Engine values with every secret replaced by SECRET: nothing above the adapter sees one."""
+    if isinstance(value, dict):
+        if _SECRET_SIGNATURE in value:
+            return SECRET
+        return {k: _unsecret(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unsecret(v) for v in value]
+    return value
+
+
+def _state(state: Any) -> ResourceState | None:
     if state is None:
         return None
-    return {"id": state.id, "inputs": state.inputs or {}, "outputs": state.outputs or {}}
+    return ResourceState(str(state.id or ""), _unsecret(dict(state.inputs or {})), _unsecret(dict(state.outputs or {})))
+
+
+def resource_step(md: Any) -> ResourceStep:
+    """A typed step from the Automation API's StepEventMetadata."""
+    return ResourceStep(
+        op=md.op.value,
+        urn=md.urn,
+        type=md.type,
+        old=_state(md.old),
+        new=_state(md.new),
+        diffs=tuple(md.diffs or ()),
+        detailed_diff={k: PropertyDiff(v.diff_kind.value, bool(v.input_diff)) for k, v in (md.detailed_diff or {}).items()},
+    )
 
 
 def drift_preview(settings: EngineSettings, region: str) -> PreviewSteps:
@@ -183,20 +220,7 @@ def drift_preview(settings: EngineSettings, region: str) -> PreviewSteps:
 
     def on_event(event: auto.EngineEvent) -> None:
         if event.resource_pre_event is not None:
-            md = event.resource_pre_event.metadata
-            found.steps.append(
-                {
-                    "op": md.op.value,
-                    "urn": md.urn,
-                    "type": md.type,
-                    "old": _state_dict(md.old),
-                    "new": _state_dict(md.new),
-                    "diffs": list(md.diffs or []),
-                    "detailedDiff": {
-                        k: {"diffKind": v.diff_kind.value, "inputDiff": v.input_diff} for k, v in (md.detailed_diff or {}).items()
-                    },
-                }
-            )
+            found.steps.append(resource_step(event.resource_pre_event.metadata))
         elif event.diagnostic_event is not None and event.diagnostic_event.severity == "error":
             found.errors.append(event.diagnostic_event.message.strip())
 

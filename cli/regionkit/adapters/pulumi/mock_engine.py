@@ -99,14 +99,16 @@ def _on_path(path: Path) -> Iterator[None]:
         sys.modules.update(saved)
 
 
-def synthesize(stacks_dir: Path, region: str, config: dict[str, str] | None = None) -> Synthesis:
-    """Evaluate stacks/__main__.py for `region` under mocks and return what it registered."""
+def synthesize(stacks_dir: Path, region: str, config: dict[str, str] | None = None, root: Path | None = None) -> Synthesis:
+    """Evaluate stacks/__main__.py for `region` under mocks and return what it registered. The
+    program loads the catalog at `root` (default: the folder holding inventories/ above stacks/)."""
     monitor = _RecordingMonitor(_Mocks())
     pulumi_settings.reset_options(project=PROJECT, stack=region, preview=False)  # also drops the root stack
     # Each synthesis gets its own event loop: the SDK binds futures to the loop it first sees.
     asyncio.set_event_loop(asyncio.new_event_loop())
     pulumi_mocks.set_mocks(_Mocks(), project=PROJECT, stack=region, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config({f"{PROJECT}:region": region, **(config or {})})
+    catalog_root = root or stacks_dir.resolve().parent
+    pulumi.runtime.set_all_config({f"{PROJECT}:region": region, f"{PROJECT}:root": str(catalog_root), **(config or {})})
     main = stacks_dir / "__main__.py"
     # A synthesis allocates many objects per resource; pausing the cyclic collector for it saves
     # about a third of its time (plan_stacks benchmark).
@@ -136,8 +138,8 @@ def synthesize(stacks_dir: Path, region: str, config: dict[str, str] | None = No
         result.resources.append(
             ResourceRecord(urn, typ, name, names.get(parent, ""), custom, provider.split("::")[-1], inputs, deps, zone_of(urn))
         )
-    root = pulumi_settings.get_root_resource()
-    result.outputs = _resolve(getattr(root, "outputs", {}) or {})
+    stack = pulumi_settings.get_root_resource()
+    result.outputs = _resolve(getattr(stack, "outputs", {}) or {})
     return result
 
 

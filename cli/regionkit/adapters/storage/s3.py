@@ -1,42 +1,59 @@
-"""boto3 against a region's S3-compatible artifact mirror (OSS, S3, Ceph; rclone in the lab)."""
+"""boto3 against a region's S3-compatible artifact mirror (OSS, S3, Ceph; rclone in the lab).
+
+Credentials: the ones given (the lab's own keys), else botocore's standard chain (environment,
+AWS_PROFILE and shared files, session tokens, instance roles). Requests and presigned URLs are
+signed for the mirror's own region.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 from botocore.client import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from regionkit.errors import RegionkitError
+from regionkit.errors import BadInputError, RegionkitError
 
 
 @dataclass(frozen=True)
 class MirrorEndpoint:
     url: str
     bucket: str
-    access_key: str
-    secret_key: str
-    region: str = "us-east-1"  # signature region; S3-compatible servers accept any
+    region: str = "us-east-1"  # the credential scope requests and URLs are signed for
+    credentials: dict[str, str] = field(default_factory=dict, repr=False)  # AWS_* names; {}: the standard chain
 
 
 def client(endpoint: MirrorEndpoint) -> Any:
-    return boto3.client(
+    creds = endpoint.credentials
+    session = boto3.session.Session(
+        aws_access_key_id=creds.get("AWS_ACCESS_KEY_ID"),
+        aws_secret_access_key=creds.get("AWS_SECRET_ACCESS_KEY"),
+        aws_session_token=creds.get("AWS_SESSION_TOKEN"),
+    )
+    if session.get_credentials() is None:
+        raise BadInputError(
+            f"mirror {endpoint.url}: no credentials; export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE "
+            "(any source of the standard AWS credential chain)"
+        )
+    return session.client(
         "s3",
         endpoint_url=endpoint.url,
-        aws_access_key_id=endpoint.access_key,
-        aws_secret_access_key=endpoint.secret_key,
-        region_name=endpoint.region,
+        region_name=endpoint.region or "us-east-1",
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 3}),
     )
+
+
+def _failed(endpoint: MirrorEndpoint, what: str, exc: Exception) -> RegionkitError:
+    return RegionkitError(f"mirror {endpoint.url}/{endpoint.bucket}: cannot {what}: {exc}")
 
 
 def put_object(endpoint: MirrorEndpoint, key: str, body: bytes) -> None:
     try:
         client(endpoint).put_object(Bucket=endpoint.bucket, Key=key, Body=body)
     except (BotoCoreError, ClientError) as exc:
-        raise RegionkitError(f"mirror {endpoint.url}/{endpoint.bucket}: cannot put {key}: {exc}") from None
+        raise _failed(endpoint, f"put {key}", exc) from None
 
 
 def get_object(endpoint: MirrorEndpoint, key: str) -> bytes:
@@ -44,7 +61,7 @@ def get_object(endpoint: MirrorEndpoint, key: str) -> bytes:
         body: bytes = client(endpoint).get_object(Bucket=endpoint.bucket, Key=key)["Body"].read()
         return body
     except (BotoCoreError, ClientError) as exc:
-        raise RegionkitError(f"mirror {endpoint.url}/{endpoint.bucket}: cannot get {key}: {exc}") from None
+        raise _failed(endpoint, f"get {key}", exc) from None
 
 
 def presigned_url(endpoint: MirrorEndpoint, key: str, expires_s: int = 3600) -> str:

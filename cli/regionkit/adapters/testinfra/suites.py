@@ -1,5 +1,5 @@
-"""Run the testinfra suites (tests/infra) through pytest over a region's inventory, and read the
-results back from the JUnit file pytest writes."""
+"""Run the acceptance suites (regionkit.acceptance) through pytest and testinfra over a region's
+inventory, and read the results back from the JUnit file pytest writes."""
 
 from __future__ import annotations
 
@@ -13,20 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from regionkit.content import content_root
+from regionkit.planning.results import CheckOutcome, CheckResult
+
 _UNREACHABLE = re.compile(
     r"ssh: connect to host|Connection timed out|No route to host|Connection refused|Host key verification failed|"
     r"Permission denied \(publickey|UNREACHABLE|Could not resolve hostname",
     re.I,
 )
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    host: str  # "" for checks across hosts
-    level: int
-    name: str
-    outcome: str  # passed | failed | not verified | unreachable
-    detail: str
 
 
 @dataclass
@@ -37,15 +31,15 @@ class SuiteRun:
     returncode: int
 
 
-def run_suites(root: Path, inventory: Path, hosts: list[str], level: int, out_dir: Path, limit: str | None = None) -> SuiteRun:
-    out_dir.mkdir(parents=True, exist_ok=True)
+def run_suites(inventory: Path, hosts: list[str], level: int, out_dir: Path, limit: str | None = None) -> SuiteRun:
+    """The suites up to `level` on `hosts` (all of the inventory, or `limit`); artifacts in out_dir."""
     junit = out_dir / "junit.xml"
     figures = out_dir / "collectives.json"
     figures.unlink(missing_ok=True)
-    files = sorted(str(p) for p in (root / "tests" / "infra").glob("test_l*.py") if int(p.name[6]) <= level)
+    suites = content_root().acceptance
     env = {
         **os.environ,
-        "REGIONKIT_VERIFY": "1",
+        "REGIONKIT_LEVEL": str(level),
         "REGIONKIT_INVENTORY": str(inventory),
         "REGIONKIT_FIGURES": str(figures),
         "ANSIBLE_HOST_KEY_CHECKING": "True",
@@ -53,11 +47,11 @@ def run_suites(root: Path, inventory: Path, hosts: list[str], level: int, out_di
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
     }
     cmd = [
-        sys.executable, "-m", "pytest", *files,
+        sys.executable, "-m", "pytest", str(suites),
         f"--hosts=ansible://{limit or 'all'}", f"--ansible-inventory={inventory}",
         f"--junitxml={junit}", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
     ]  # fmt: skip
-    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=suites, env=env, capture_output=True, text=True)
     (out_dir / "pytest.log").write_text(proc.stdout + proc.stderr)
     checks = read_junit(junit, hosts) if junit.exists() else []
     data = json.loads(figures.read_text()) if figures.exists() else None
@@ -71,8 +65,8 @@ def read_junit(path: Path, hosts: list[str]) -> list[CheckResult]:
     results = []
     for case in ET.parse(path).getroot().iter("testcase"):
         name = case.get("name", "")
-        module = case.get("classname", "").rsplit(".", 1)[-1]
-        level = int(module[6]) if module.startswith("test_l") and module[6:7].isdigit() else 0
+        props = {p.get("name", ""): p.get("value", "") for p in case.iter("property")}
+        level = int(props.get("level") or 0)
         check = re.sub(r"\[.*\]$", "", name).removeprefix("test_")
         host = ""
         if m := re.search(r"\[ansible://(.+)\]$", name):
@@ -80,7 +74,8 @@ def read_junit(path: Path, hosts: list[str]) -> list[CheckResult]:
             host = next((h for h in names if param == h or param.startswith(h + "-")), "")
             if host and param != host:
                 check += f" ({param[len(host) + 1 :]})"
-        outcome, detail = "passed", ""
+        outcome: CheckOutcome = "passed"
+        detail = ""
         for tag in ("failure", "error"):
             el = case.find(tag)
             if el is not None:
@@ -89,5 +84,5 @@ def read_junit(path: Path, hosts: list[str]) -> list[CheckResult]:
         skipped = case.find("skipped")
         if skipped is not None:
             outcome, detail = "not verified", (skipped.get("message") or "").removeprefix("not verified: ")
-        results.append(CheckResult(host, level, check, outcome, detail.splitlines()[0] if detail else ""))
+        results.append(CheckResult(host, level, check, outcome, detail.splitlines()[0] if detail else "", props.get("role", "")))
     return results

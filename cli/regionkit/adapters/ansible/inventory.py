@@ -1,0 +1,68 @@
+"""Write an inventory plan as Ansible's YAML inventory, and artifact pins as group vars.
+
+Every string value goes out tagged `!unsafe`: Ansible never templates it, so a catalog or stack
+value such as `{{ lookup('pipe', ...) }}` stays text and runs nothing on the controller, whoever
+reads `hostvars` (a debug task, an AWX survey, a role). Ansible's own connection variables
+(`ansible_host`, `ansible_user`, ...) stay plain: connection plugins and testinfra read them as
+they are, and regionkit writes only validated addresses and its own paths there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from regionkit.planning.inventory import InventoryPlan
+from regionkit.workspace import Workspace
+
+UNSAFE_TAG = "!unsafe"
+
+
+class Unsafe(str):
+    """A string Ansible must never template."""
+
+
+class _UnsafeDumper(yaml.SafeDumper):
+    pass
+
+
+_UnsafeDumper.add_representer(Unsafe, lambda dumper, value: dumper.represent_scalar(UNSAFE_TAG, str(value)))
+
+
+def _mark(value: Any, key: str = "") -> Any:
+    if isinstance(value, str):
+        return value if key.startswith("ansible_") else Unsafe(value)
+    if isinstance(value, dict):
+        return {k: _mark(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mark(v, key) for v in value]
+    return value
+
+
+def dump_unsafe(data: Any) -> str:
+    """YAML whose every string value, but Ansible's connection variables, is `!unsafe`."""
+    return yaml.dump(_mark(data), Dumper=_UnsafeDumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=4096)
+
+
+def render_inventory(plan: InventoryPlan) -> str:
+    header = (
+        f"# Rendered by regionkit from {plan.source}; do not edit: re-render with `regionkit inventory {plan.region}`.\n"
+        f"# Your own settings go in inventories/{plan.region}/group_vars/all/ (committed, never overwritten).\n"
+    )
+    return header + dump_unsafe(plan.document())
+
+
+def write_inventory(workspace: Workspace, path: Path, plan: InventoryPlan) -> Path:
+    """Write hosts.yml atomically; leave it untouched when nothing changed."""
+    text = render_inventory(plan)
+    if path.is_file() and not path.is_symlink() and path.read_text(encoding="utf-8") == text:
+        return path
+    return workspace.write(path, text, mode=0o644)
+
+
+def write_group_vars(workspace: Workspace, path: Path, comment: str, variables: dict[str, Any]) -> Path:
+    """A group_vars file regionkit owns (artifact pins), written whole, values `!unsafe`."""
+    lines = "".join(f"# {line}\n" for line in comment.splitlines())
+    return workspace.write(path, lines + dump_unsafe(variables), mode=0o644)

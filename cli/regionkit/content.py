@@ -1,0 +1,63 @@
+"""The content root: what regionkit ships beside its code (the Pulumi project, the playbooks and
+roles, the site templates).
+
+Installed from a wheel, the content is package data under `regionkit/content/`; in a clone it is
+the repository's own folders. The catalog root (the user's `inventories/`) is another folder:
+see `catalog.load.find_root`. The acceptance suites are product code in `regionkit.acceptance`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from regionkit.errors import RegionkitError
+
+_MARKERS = ("playbooks", "roles", "stacks")
+
+
+@dataclass(frozen=True)
+class Content:
+    root: Path
+
+    def _folder(self, name: str) -> Path:
+        path = self.root / name
+        if not path.is_dir():
+            raise RegionkitError(f"{path}: regionkit's {name}/ folder is missing; reinstall regionkit (pip install --force-reinstall)")
+        return path
+
+    @property
+    def stacks(self) -> Path:
+        """The Pulumi project (program, components, backends, policy pack)."""
+        return self._folder("stacks")
+
+    @property
+    def playbooks(self) -> Path:
+        return self._folder("playbooks")
+
+    @property
+    def site_playbook(self) -> Path:
+        return self.playbooks / "site.yml"
+
+    @property
+    def roles(self) -> Path:
+        return self._folder("roles")
+
+    @property
+    def acceptance(self) -> Path:
+        """The testinfra suites `verify` runs (package code, not content)."""
+        return Path(str(resources.files("regionkit.acceptance")))
+
+
+@cache
+def content_root() -> Content:
+    """The installed package's content, else the clone the package was imported from."""
+    package = Path(str(resources.files("regionkit")))
+    for candidate in (package / "content", package.parent.parent):
+        if all((candidate / m).is_dir() for m in _MARKERS):
+            return Content(candidate)
+    raise RegionkitError(
+        f"{package}: regionkit's content (playbooks/, roles/, stacks/) is missing; reinstall regionkit (pip install --force-reinstall)"
+    )

@@ -1,0 +1,1 @@
+"""Reports: rendering only (JUnit, SARIF, Markdown, HTML, the bandwidth picture), and redaction. Pure."""

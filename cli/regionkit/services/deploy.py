@@ -1,0 +1,91 @@
+"""`deploy`: the whole chain for one region, each stage a use case called as a function:
+validate, hosts (the stack's `up`, or the lab), inventory, mirror sync, bootstrap, verify. It stops
+at the first stage that fails and names the command that resumes from there."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from regionkit.errors import EXIT_OK, RegionkitError
+from regionkit.planning.acceptance import VerifyReport
+from regionkit.services.bootstrap import bootstrap
+from regionkit.services.catalog import require_valid
+from regionkit.services.hosts import LabHosts, hosts_for, lab_holds
+from regionkit.services.inventory import region_hosts
+from regionkit.services.lab import lab_up
+from regionkit.services.mirror import mirror_sync
+from regionkit.services.session import Session
+from regionkit.services.stack import operate
+from regionkit.services.verify import verify
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    resume: str  # the command that runs this stage alone
+    run: Callable[[], object]  # a use case; its result's exit_code, where it has one, decides (0: go on)
+
+    def __call__(self) -> int:
+        return int(getattr(self.run(), "exit_code", EXIT_OK))
+
+
+@dataclass
+class DeployResult:
+    region: str
+    stages: list[tuple[str, float]] = field(default_factory=list)  # done: name, seconds
+    failed: Stage | None = None
+    exit_code: int = EXIT_OK
+    error: RegionkitError | None = None  # why the failed stage failed, when it raised
+    report: VerifyReport | None = None
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def _hosts_stage(session: Session, region: str, backend: str | None) -> Stage | None:
+    """How the region's hosts come to be: `up` for a stack; the lab's own hosts brought up when they
+    are down; nothing when lab stand-ins already hold the region (they stand in for `up`)."""
+    source = hosts_for(session, region)
+    if not isinstance(source, LabHosts):
+        return Stage("up", f"regionkit up {region}", lambda: operate(session, region, "up", backend))
+    if lab_holds(session) == region:
+        return None
+    return Stage("lab up", "regionkit lab up", lambda: lab_up(session))
+
+
+def deploy(session: Session, region: str, backend: str | None = None) -> DeployResult:
+    """Run the chain; the result names the stages done and the one that failed, if any."""
+    session.catalog.region(region)
+    result = DeployResult(region)
+    started = time.monotonic()
+
+    def verify_stage() -> VerifyReport:
+        result.report = verify(session, region)
+        return result.report
+
+    hosts = _hosts_stage(session, region, backend)
+    if hosts is None:
+        result.notes.append(f"`up` is stood in for: lab hosts hold {region}'s pools")
+    stages = [
+        Stage("validate", f"regionkit validate {region}", lambda: require_valid(session, region, "deployed")),
+        *([hosts] if hosts else []),
+        Stage("inventory", f"regionkit inventory {region}", lambda: region_hosts(session, region)),
+        Stage("mirror sync", f"regionkit mirror sync {region}", lambda: mirror_sync(session, region)),
+        Stage("bootstrap", f"regionkit bootstrap {region}", lambda: bootstrap(session, region)),
+        Stage("verify", f"regionkit verify {region}", verify_stage),
+    ]
+    for i, stage in enumerate(stages, 1):
+        session.progress.stage(i, len(stages), stage.name)
+        t = time.monotonic()
+        try:
+            code = stage()
+        except RegionkitError as exc:
+            code, result.error = exc.exit_code, exc
+        if code != EXIT_OK:
+            result.failed, result.exit_code = stage, code
+            break
+        result.stages.append((stage.name, time.monotonic() - t))
+        session.progress.stage_done(stage.name, time.monotonic() - t)
+    result.seconds = time.monotonic() - started
+    return result

@@ -1,0 +1,39 @@
+"""A region's hosts, ready for Ansible: from wherever they come from (services/hosts.py) to the
+inventory plan and its rendered `inventories/<region>/hosts.yml`. Every use case that touches
+hosts starts here, and gets the typed plan back; nothing reads the rendered file to learn it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from regionkit.adapters.ansible.inventory import write_inventory
+from regionkit.planning.inventory import InventoryPlan, plan_inventory
+from regionkit.planning.outputs import StackOutputs
+from regionkit.services.hosts import HostSource, Origin, hosts_for
+from regionkit.services.session import Session
+
+
+@dataclass(frozen=True)
+class RegionHosts:
+    source: HostSource
+    outputs: StackOutputs
+    plan: InventoryPlan
+    path: Path  # the rendered inventory
+
+    @property
+    def hosts(self) -> list[str]:
+        return self.plan.hosts
+
+
+def inventory_path(session: Session, region: str) -> Path:
+    return session.region_folder(region) / "hosts.yml"
+
+
+def region_hosts(session: Session, region: str, origin: Origin | None = None) -> RegionHosts:
+    """The region's hosts and their inventory (written, or left as is when unchanged)."""
+    source = hosts_for(session, region, origin)
+    outputs = source.outputs()
+    plan = plan_inventory(outputs, source.connection(), source.describe())
+    path = write_inventory(session.workspace, inventory_path(session, region), plan)
+    return RegionHosts(source, outputs, plan, path)

@@ -1,0 +1,49 @@
+"""`verify`: prove a region's hosts healthy with the acceptance suites (testinfra), and write the
+acceptance report (Markdown, HTML, JUnit) into the run's folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import time
+from pathlib import Path
+
+from regionkit import __version__
+from regionkit.adapters.testinfra.suites import run_suites
+from regionkit.errors import BadInputError
+from regionkit.planning.acceptance import CollectiveAcceptance, VerifyReport
+from regionkit.reports.html import verify_html
+from regionkit.reports.markdown import verify_markdown
+from regionkit.services.inventory import region_hosts
+from regionkit.services.session import Session
+
+
+def verify(session: Session, region: str, level: int = 3, limit: str | None = None, junit: Path | None = None) -> VerifyReport:
+    """Levels 0..`level` on the region's hosts (or `limit`); the report's exit code says the verdict."""
+    hosts = region_hosts(session, region)
+    out = session.workspace.run_folder("verify", region)
+    started = time.monotonic()
+    session.progress.status(f"verify {region}: levels 0-{level} on {len(hosts.hosts)} hosts")
+    run = run_suites(hosts.path, hosts.hosts, level, out, limit)
+    if not run.checks:
+        raise BadInputError(f"verify ran no check; see {session.catalog.rel(out / 'pytest.log')}")
+    if junit:
+        shutil.copyfile(run.junit, junit)
+    report = VerifyReport(
+        region=region,
+        level=level,
+        when=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        version=__version__,
+        checks=run.checks,
+        pool_of=hosts.plan.pool_of,
+        wall_s=time.monotonic() - started,
+    )
+    if run.figures:
+        f = run.figures
+        report.collective = CollectiveAcceptance(f["sizes"], f["busbw_gbps"], f["link_gbps"], f["floor_gbps"], f["floor_source"])
+        report.collective_hosts = list(f["hosts"])
+        report.link_flows_gbps = list(f.get("link_flows_gbps", []))
+    report.report = str(out / "report.md")
+    session.workspace.write(out / "report.md", verify_markdown(report))
+    session.workspace.write(out / "report.html", verify_html(report))
+    return report

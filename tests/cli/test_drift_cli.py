@@ -1,0 +1,39 @@
+"""`regionkit drift` as a user runs it: the cloud layer's exit codes and reports, bad arguments."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import xmlschema
+from typer.testing import CliRunner
+
+from regionkit.commands.app import app
+
+from ..conftest import REPO
+
+FAKE = REPO / "tests" / "fixtures" / "fake_pulumi"
+EVENTS = REPO / "tests" / "fixtures" / "pulumi_events"
+SCHEMAS = REPO / "tests" / "fixtures" / "schemas"
+REGION = "br-sao-1"
+
+
+def test_cli_cloud_layer_exit_codes_and_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(REPO / "inventories", tmp_path / "inventories")
+    monkeypatch.setenv("REGIONKIT_PULUMI_ROOT", str(FAKE))
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "passphrase-never-in-reports")
+    runner = CliRunner()
+    for events, code in (("drift_nochange.jsonl", 0), ("drift_property.jsonl", 2), ("drift_deleted.jsonl", 2)):
+        monkeypatch.setenv("FAKE_PULUMI_EVENTS", str(EVENTS / events))
+        out = tmp_path / f"{events}.xml"
+        result = runner.invoke(
+            app, ["--root", str(tmp_path), "drift", REGION, "--layers", "cloud", "--format", "junit", "--output", str(out)]
+        )
+        assert result.exit_code == code, result.output
+        xmlschema.XMLSchema(str(SCHEMAS / "junit-10.xsd")).validate(out.read_text())
+        assert "passphrase-never-in-reports" not in result.output + out.read_text()
+    bad = runner.invoke(app, ["--root", str(tmp_path), "drift", REGION, "--layers", "cloud,disks"])
+    assert bad.exit_code == 4 and "--layers cloud,disks: unknown layer(s) disks" in bad.output
+    both = runner.invoke(app, ["--root", str(tmp_path), "drift", REGION, "--all"])
+    assert both.exit_code == 4

@@ -1,0 +1,347 @@
+"""Every validator: a planted error in a copy of the shipped catalog is reported with the right
+id and a located message; the shipped catalog passes it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from regionkit.catalog.load import load_catalog
+from regionkit.catalog.validate import VALIDATORS, validate
+from regionkit.errors import BadInputError
+
+from ...conftest import REPO, TODAY, Edit
+
+Data = dict[str, Any]
+
+
+def _pool(region: str, i: int, **values: Any) -> tuple[str, Callable[[Data], None]]:
+    return region, lambda d: d["pools"][i].update(values)
+
+
+def _sw(region: str, i: int, **values: Any) -> tuple[str, Callable[[Data], None]]:
+    return region, lambda d: d["pools"][i]["software"].update(values)
+
+
+def _zone(region: str, i: int, **values: Any) -> tuple[str, Callable[[Data], None]]:
+    return region, lambda d: d["zones"][i].update(values)
+
+
+def _net(region: str, i: int, **values: Any) -> tuple[str, Callable[[Data], None]]:
+    return region, lambda d: d["zones"][i]["network"].update(values)
+
+
+def _set(region: str, fn: Callable[[Data], None]) -> tuple[str, Callable[[Data], None]]:
+    return region, fn
+
+
+def _handover_rename(d: Data) -> None:
+    d["pools"][0]["handover"][1]["hostname"] = "gb-lon-1a-h20-09"
+
+
+def _handover_dup_serial(d: Data) -> None:
+    d["pools"][0]["handover"][1]["serial"] = d["pools"][0]["handover"][0]["serial"]
+
+
+# (validator id, expected key path, message fragment, (file, change))
+PLANTED = [
+    ("schema.references", "zones[0].facility", "no facility 'AM9'", _zone("nl-ams-1", 0, facility="equinix:AM9")),
+    ("schema.references", "zones[0].facility", "no partner 'acme'", _zone("nl-ams-1", 0, facility="acme:X1")),
+    ("schema.references", "zones[0].facility", "facility is in DE", _zone("nl-ams-1", 0, facility="equinix:FR5")),
+    ("schema.references", "pools[0].accelerator", "no such accelerator", _pool("nl-ams-1", 0, accelerator="Z9000")),
+    ("schema.references", "pools[0].zone", "no such zone", _pool("nl-ams-1", 0, zone="nl-ams-1z")),
+    ("schema.references", "pools[2].name", "declared twice", _pool("nl-ams-1", 2, zone="nl-ams-1a")),
+    (
+        "schema.references",
+        "jurisdiction",
+        "no such jurisdiction",
+        _set("nl-ams-1", lambda d: d.update(jurisdiction="XX")),
+    ),
+    (
+        "schema.references",
+        "country",
+        "not a country of jurisdiction",
+        _set("br-sao-1", lambda d: d.update(country="AR")),
+    ),
+    ("schema.zone-id", "zones[1].id", "region key 'nl-ams-1' plus a letter", _zone("nl-ams-1", 1, id="nl-ams-2b")),
+    (
+        "schema.zone-id",
+        "zones[0].cloud_zone",
+        "region id plus a letter",
+        _zone("nl-ams-1", 0, cloud_zone="eu-central-a"),
+    ),
+    ("net.containment", "zones[0].network.fabric", "outside the supernet", _net("nl-ams-1", 0, fabric="10.99.0.0/20")),
+    (
+        "net.containment",
+        "network.monitoring",
+        "outside the supernet",
+        _set("nl-ams-1", lambda d: d["network"].update(monitoring="10.200.0.0/24")),
+    ),
+    (
+        "net.containment",
+        "pools[0].handover[0].management_address",
+        "outside the zone's management subnet",
+        _set("gb-lon-1", lambda d: d["pools"][0]["handover"][0].update(management_address="10.19.100.1")),
+    ),
+    (
+        "net.containment",
+        "network.interconnect",
+        "outside the supernet",
+        _set("nl-ams-1", lambda d: d["network"].update(interconnect="10.200.0.0/24")),
+    ),
+    (
+        "net.overlap",
+        "network.supernet",
+        "overlaps de-fra-1",
+        _set("nl-ams-1", lambda d: d["network"].update(supernet="10.10.128.0/17")),
+    ),
+    (
+        "net.overlap",
+        "zones[1].network.management",
+        "overlaps nl-ams-1 zones[0].network.storage",
+        _net("nl-ams-1", 1, management="10.11.8.0/22"),
+    ),
+    (
+        "net.capacity",
+        "network.interconnect",
+        "2 zones need one /30 each",
+        _set("nl-ams-1", lambda d: d["network"].update(interconnect="10.11.250.0/30")),
+    ),
+    (
+        "readiness.link",
+        "zones[0].link.location",
+        "no Direct Connect location code",
+        _set("br-sao-1", lambda d: None),
+    ),
+    ("net.capacity", "zones[0].network.management", "servers need", _pool("nl-ams-1", 0, servers=1020)),
+    (
+        "net.handover",
+        "pools[0].handover[1].hostname",
+        "names server 2 of this pool gb-lon-1a-h20-02",
+        _set("gb-lon-1", _handover_rename),
+    ),
+    ("net.handover", "pools[0].handover[1].serial", "also used by", _set("gb-lon-1", _handover_dup_serial)),
+    ("net.handover", "pools[0].handover", "servers handed over, the pool declares 5", _pool("gb-lon-1", 0, servers=5)),
+    ("power.contract", "zones[1].contracted_kw", "pools draw", _zone("nl-ams-1", 1, contracted_kw=100)),
+    (
+        "power.rack-density",
+        "pools[2].servers_per_rack",
+        "over equinix:AM4's 30 kW offer",
+        _pool("nl-ams-1", 2, servers_per_rack=8),
+    ),
+    (
+        "power.liquid-cooling",
+        "pools[0].servers_per_rack",
+        "needs liquid cooling",
+        _set(
+            "de-fra-1",
+            lambda d: d["zones"][0].update(facility="equinix:FR4") or d["pools"][0].update(servers_per_rack=5),
+        ),
+    ),
+    ("export.denied", "pools[1].accelerator", "not procurable", _pool("nl-ams-1", 1, accelerator="H100-SXM")),
+    (
+        "export.licence",
+        "pools[1].licence_ref",
+        "needs an export licence",
+        _set("nl-ams-1", lambda d: d["pools"][1].pop("licence_ref")),
+    ),
+    (
+        "export.risk",
+        "pools[0].accelerator",
+        "compliance risk",
+        _set(
+            "br-sao-1",
+            lambda d: d["pools"][0].update(
+                accelerator="Ascend-910B",
+                software={"driver": "25.0.rc1", "toolkit": "8.1.RC1", "collectives": "8.1.RC1"},
+            ),
+        ),
+    ),
+    (
+        "export.unlisted",
+        "pools[1].accelerator",
+        "no export-control rule",
+        _set(
+            "policy.yml",
+            lambda d: d.update(export_control=[r for r in d["export_control"] if r["id"] != "thead-domestic"]),
+        ),
+    ),
+    (
+        "residency.data-region",
+        "residency.data_regions[1]",
+        "outside jurisdiction EU",
+        _set("nl-ams-1", lambda d: d["residency"]["data_regions"].append("us-east-1")),
+    ),
+    (
+        "residency.data-region",
+        "residency.data_regions[1]",
+        "unknown alicloud region",
+        _set("nl-ams-1", lambda d: d["residency"]["data_regions"].append("mars-1")),
+    ),
+    (
+        "residency.data-region",
+        "cloud.region_id",
+        "not in residency.data_regions",
+        _set("gb-lon-1", lambda d: d["residency"].update(data_regions=[])),
+    ),
+    (
+        "residency.replication",
+        "residency.replication[0].to",
+        "leaves jurisdiction EU",
+        _set("nl-ams-1", lambda d: d["residency"].update(replication=[{"bucket": "evidence", "to": "ap-southeast-1"}])),
+    ),
+    (
+        "runtime.driver-support",
+        "pools[0].software.driver",
+        "branch R999",
+        _set("de-fra-1", lambda d: d["pools"][0]["software"].update(driver="999.1", fabric_manager="999.1")),
+    ),
+    (
+        "runtime.driver-support",
+        "pools[0].software.driver",
+        "needs driver >= 570.133.20",
+        _set(
+            "de-fra-1",
+            lambda d: (
+                d["pools"][0].update(accelerator="B200")
+                or d["pools"][0]["software"].update(
+                    driver="535.261.03", fabric_manager="535.261.03", toolkit="12.2", collectives="2.21.5"
+                )
+            ),
+        ),
+    ),
+    (
+        "runtime.driver-support",
+        "pools[0].software.driver",
+        "no driver pinned",
+        _set("nl-ams-1", lambda d: d["pools"][0]["software"].pop("driver")),
+    ),
+    (
+        "runtime.fabric-manager",
+        "pools[0].software.fabric_manager",
+        "differs from the driver 580.95.05",
+        _sw("de-fra-1", 0, fabric_manager="580.82.07"),
+    ),
+    (
+        "runtime.fabric-manager",
+        "pools[0].software.fabric_manager",
+        "needs Fabric Manager",
+        _set("de-fra-1", lambda d: d["pools"][0]["software"].pop("fabric_manager")),
+    ),
+    (
+        "runtime.toolkit",
+        "pools[0].software.driver",
+        "cuda 13.0 needs driver >= 580.65.06",
+        _sw("de-fra-1", 0, driver="570.195.03", fabric_manager="570.195.03"),
+    ),
+    ("runtime.toolkit", "pools[1].software.toolkit", "not a cann release", _sw("my-kul-1", 1, toolkit="7.0")),
+    (
+        "runtime.collectives",
+        "pools[0].software.collectives",
+        "does not match cuda 13.0",
+        _sw("de-fra-1", 0, collectives="2.21.5"),
+    ),
+    (
+        "runtime.collectives",
+        "pools[0].collective_library",
+        "H20 uses nccl",
+        _pool("de-fra-1", 0, collective_library="hccl"),
+    ),
+    (
+        "runtime.eol",
+        "pools[0].software.driver",
+        "ended its life on 2026-06-30",
+        _sw("de-fra-1", 0, driver="535.261.03", fabric_manager="535.261.03", toolkit="12.2", collectives="2.21.5"),
+    ),
+    ("readiness.planned", "cloud.region_id", "no cloud region id", _set("mx-qro-1", lambda d: None)),
+    ("readiness.applyable", "zones[0].cloud_zone", "a new region needs it", _zone("nl-ams-1", 0, cloud_zone="")),
+    (
+        "readiness.applyable",
+        "cloud.region_id",
+        "a live region needs it",
+        _set(
+            "de-fra-1",
+            lambda d: (
+                d["cloud"].update(region_id="")
+                or [z.update(cloud_zone="") for z in d["zones"]]
+                or d["residency"].update(data_regions=[])
+            ),
+        ),
+    ),
+]
+
+
+def _region_of(change: tuple[str, Callable[[Data], None]]) -> str:
+    return "de-fra-1" if change[0].endswith(".yml") else change[0]  # shared-file changes: look at de-fra-1
+
+
+@pytest.mark.parametrize(("vid", "path", "fragment", "change"), PLANTED, ids=[f"{p[0]}:{p[2][:30]}" for p in PLANTED])
+def test_validator_reports_planted_error(
+    catalog_root: Path, edit: Edit, vid: str, path: str, fragment: str, change: tuple[str, Callable[[Data], None]]
+) -> None:
+    edit(*change)
+    region = _region_of(change)
+    report = validate(load_catalog(catalog_root), today=TODAY)
+    hits = [f for f in report.findings if f.validator == vid and f.region == region and f.path == path]
+    assert hits, [f.one_line() for f in report.findings if f.region == region]
+    finding = hits[0]
+    assert fragment in finding.message
+    assert finding.file == f"inventories/{region}/region.yml"
+    assert finding.line is not None and finding.fix
+    severity = next(v.severity for v in VALIDATORS if v.id == vid)
+    assert (finding in report.errors) == (severity == "error")
+
+
+def test_every_validator_has_a_planted_case() -> None:
+    assert {v.id for v in VALIDATORS} == {p[0] for p in PLANTED}
+
+
+@pytest.fixture(scope="module")
+def shipped_report():  # type: ignore[no-untyped-def]
+    return validate(load_catalog(REPO), today=TODAY)
+
+
+@pytest.mark.parametrize("vid", [v.id for v in VALIDATORS if v.severity == "error"])
+def test_shipped_catalog_passes_validator(shipped_report, vid: str) -> None:  # type: ignore[no-untyped-def]
+    assert [f.one_line() for f in shipped_report.active if f.validator == vid] == []
+
+
+def test_shipped_warnings_are_only_planned_regions_and_ascend(shipped_report) -> None:  # type: ignore[no-untyped-def]
+    kinds = {(f.validator, f.region) for f in shipped_report.warnings}
+    assert {v for v, _ in kinds} <= {"readiness.planned", "readiness.link", "export.risk"}
+    assert ("export.risk", "my-kul-1") in kinds
+
+
+def test_suppression_keeps_the_reason_and_clears_the_error(catalog_root: Path, edit: Edit) -> None:
+    edit("nl-ams-1", lambda d: d["zones"][1].update(contracted_kw=100))
+    edit(
+        "nl-ams-1",
+        lambda d: d.update(suppress=[{"validator": "power.contract", "reason": "second feed signed, OPS-42"}]),
+    )
+    report = validate(load_catalog(catalog_root), ["nl-ams-1"], today=TODAY)
+    assert report.errors == []
+    assert [f.suppressed for f in report.findings if f.validator == "power.contract"] == ["second feed signed, OPS-42"]
+
+
+def test_suppression_without_reason_is_bad_input(catalog_root: Path, edit: Edit) -> None:
+    from regionkit.errors import CatalogError
+
+    edit("nl-ams-1", lambda d: d.update(suppress=[{"validator": "power.contract", "reason": ""}]))
+    with pytest.raises(CatalogError, match=r"suppress\[0\].reason"):
+        load_catalog(catalog_root)
+
+
+def test_skip_drops_a_validator_and_refuses_unknown_ids(catalog_root: Path, edit: Edit) -> None:
+    edit("nl-ams-1", lambda d: d["zones"][1].update(contracted_kw=100))
+    catalog = load_catalog(catalog_root)
+    assert validate(catalog, ["nl-ams-1"], skip=["power.contract"], today=TODAY).errors == []
+    with pytest.raises(BadInputError, match="no such validator"):
+        validate(catalog, skip=["power.nope"], today=TODAY)
+
+
+def test_validate_unknown_region_is_bad_input() -> None:
+    with pytest.raises(BadInputError, match="known regions"):
+        validate(load_catalog(REPO), ["xx-nowhere-1"], today=TODAY)
