@@ -11,6 +11,7 @@ import typer
 from regionkit import __version__
 from regionkit.commands import catalog as catalog_cmds
 from regionkit.commands import drift as drift_cmds
+from regionkit.commands import health as health_cmds
 from regionkit.commands import lab as lab_cmds
 from regionkit.commands import nodes as node_cmds
 from regionkit.commands import stack as stack_cmds
@@ -67,6 +68,7 @@ app.command("bootstrap")(node_cmds.bootstrap)
 app.command("verify")(verify_cmds.verify)
 app.command("deploy")(verify_cmds.deploy)
 app.command("drift")(drift_cmds.drift)
+app.add_typer(health_cmds.app, name="health")
 
 
 def main() -> None:

@@ -60,7 +60,7 @@ def parse_table(text: str) -> HealthReport:
     boxes: list[tuple[Device, list[str]]] = []
     closed = False
     for s in (ln.rstrip() for ln in (lines[sep + 1 :] if sep is not None else [])):
-        if not s or s[0] not in "|+":
+        if not s or s[0] not in "|+" or "MIG devices:" in s or "Processes:" in s:
             closed = True
             break
         if m := _BOX_FIRST.match(s):

@@ -53,6 +53,19 @@ class MissingRanksError(BadInputError):
     """hccl-test without --ranks: its bus bandwidth cannot be derived."""
 
 
+def require_kind(kind: str, *, ranks: int | None = None, floor_gbps: float | None = None) -> Kind:
+    """The KIND's spec, or bad input: an unknown KIND, hccl-test without ranks, a bandwidth
+    floor for a tool that measures no bandwidth."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise UnknownKindError(f"--tool {kind!r} is not a known kind; use one of: {', '.join(KINDS)}")
+    if spec.needs_ranks and (ranks is None or ranks < 1):
+        raise MissingRanksError(f"--tool {kind} needs --ranks N (the number of ranks the run used) to derive bus bandwidth")
+    if floor_gbps is not None and not spec.collective:
+        raise BadInputError(f"--floor-gbps applies to collective benchmarks (nccl-tests, hccl-test), not --tool {kind}")
+    return spec
+
+
 def judge(
     kind: str,
     text: str,
@@ -66,15 +79,8 @@ def judge(
     ``expect_devices``: a different device count is a failure (drain). ``floor_gbps``: a
     collective whose bus bandwidth is under it fails; without it bandwidth is reported, not
     judged."""
-    spec = KINDS.get(kind)
-    if spec is None:
-        raise UnknownKindError(f"--tool {kind!r} is not a known kind; use one of: {', '.join(KINDS)}")
-    if spec.needs_ranks:
-        if ranks is None or ranks < 1:
-            raise MissingRanksError(f"--tool {kind} needs --ranks N (the number of ranks the run used) to derive bus bandwidth")
-        report = spec.parse(text, ranks)
-    else:
-        report = spec.parse(text)
+    spec = require_kind(kind, ranks=ranks, floor_gbps=floor_gbps)
+    report = spec.parse(text, ranks) if spec.needs_ranks else spec.parse(text)
     if expect_devices is not None and report.device_count is not None and report.device_count != expect_devices:
         report.fail(
             f"{report.device_count} devices visible, {expect_devices} expected",
@@ -84,8 +90,6 @@ def judge(
     elif expect_devices is not None and report.device_count is None:
         report.unknown(f"the output shows no device count; {expect_devices} expected")
     if floor_gbps is not None:
-        if not spec.collective:
-            raise BadInputError(f"--floor-gbps applies to collective benchmarks (nccl-tests, hccl-test), not --tool {kind}")
         if report.busbw_gbps is not None and report.busbw_gbps < floor_gbps:
             report.fail(
                 f"bus bandwidth {report.busbw_gbps:g} GB/s is under the floor {floor_gbps:g} GB/s",

@@ -17,6 +17,7 @@ CASES: dict[str, Case] = {
     A + "npu-smi-info_910B3_8npu_mixed-load_npu-smi-25.3.rc1.2_no-proc-table.txt": Case("npu-smi", "pass", 8),
     # Atlas A3: 8 NPUs of two chips each (Phy-ID 0..15) are 8 devices, not 16
     A + "npu-smi-info_A3-Ascend910_8npu-16chip_idle_npu-smi-24.1.rc3.7.txt": Case("npu-smi", "pass", 8),
+    A + "npu-smi-info_A3-Ascend910_8npu-16chip_idle_npu-smi-25.2.1.txt": Case("npu-smi", "pass", 8),
     A + "npu-smi-info_310P3_atlas-300I-duo_1npu-2chip_npu-smi-25.2.0.txt": Case("npu-smi", "pass", 1),
     A + "npu-smi-info_310P3_1npu_npu-smi-22.0.4_hami-tutorial-host.txt": Case("npu-smi", "pass", 1),
     A + "npu-smi-info_310Pvir01-vNPU_1npu_npu-smi-22.0.4_in-container.txt": Case("npu-smi", "pass", 1),

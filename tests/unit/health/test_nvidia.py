@@ -20,6 +20,8 @@ CASES: dict[str, Case] = {
     N + "h100-sxm5-80gb_8gpu_smi-table_persistence-off_drv560_nccl-tests-issue264.txt": Case("nvidia-smi", "pass", 8),
     N + "smi-table_v100-sxm2-32gb_1gpu_drv525_empty-process-table.txt": Case("nvidia-smi", "pass", 1),
     N + "smi-table_titan-xp_1gpu_drv450_gpu-section-only.txt": Case("nvidia-smi", "pass", 1),
+    N + "smi-table_v100-sxm2-16gb_1gpu_drv470_gpu-section_EXCERPT.txt": Case("nvidia-smi", "pass", 1),
+    N + "smi-table_tesla-p4_1gpu_drv550_gpu-section_EXCERPT.txt": Case("nvidia-smi", "pass", 1),
     N + "smi-table_quadro-k3100m_1gpu_drv367_two-line-box_EXCERPT.txt": Case("nvidia-smi", "pass", 1),
     N + "smi-table_rtx-pro-6000-blackwell_4gpu_GPU1-MISSING_unable-to-determine-handle_drv610.txt": Case("nvidia-smi", "fail", 3),
     N + "smi_ERROR_unable-to-determine-device-handle_new-format_tesla-p4.txt": Case("nvidia-smi", "fail", None),
