@@ -112,6 +112,8 @@ def parse_amd_smi(text: str) -> HealthReport:
             waiting = None
     if waiting:
         report.unknown("the last GPU row has no second line: truncated output", waiting.bus_id)
+    if not devices and (blocks := _GPU_BLOCK.findall(text)):
+        return _amd_smi_blocks(report, text, blocks)
     if devices:
         report.devices = devices
         if not banner:
@@ -120,6 +122,22 @@ def parse_amd_smi(text: str) -> HealthReport:
         report.unknown("no GPU row in the output" if banner else "not amd-smi output")
     for line in elided_lines(text.splitlines()):
         report.unknown("elided output: not a whole table", line)
+    return report
+
+
+_GPU_BLOCK = re.compile(r"^GPU: (\d+)\s*$", re.M)
+_UNCORRECTABLE = re.compile(r"^\s*(\w*UNCORRECTABLE\w*): (\d+)\s*$", re.M | re.I)
+
+
+def _amd_smi_blocks(report: HealthReport, text: str, blocks: list[str]) -> HealthReport:
+    """``amd-smi list|static|metric`` as text: one ``GPU: n`` block per device."""
+    report.parser = "amd-smi (GPU blocks)"
+    report.devices = [Device(index) for index in dict.fromkeys(blocks)]
+    parts = _GPU_BLOCK.split(text)[1:]
+    for index, body in zip(parts[::2], parts[1::2], strict=False):
+        for key, value in _UNCORRECTABLE.findall(body):
+            if "DEFERRED" not in key.upper():
+                _uec(report, index, value, f"GPU {index}: {key}: {value}")
     return report
 
 

@@ -18,6 +18,7 @@ from regionkit.health.reading import ToolErrors, clean, scan_errors
 VERSION = "1.0"
 
 _ROW = re.compile(r"^\|\s*([^|]*?)\s*\|\s*([^|]*?)\s*\|?\s*$")
+_PER_GPU = re.compile(r"^GPU\s?(\d+):\s*(Pass|Fail|Skip|Warn)\b", re.I)
 _RESULT = re.compile(r"^(Pass|Fail|Skip|Warn|Not Run)\b(?:\s*-\s*(.*))?", re.I)
 _TOOL_ERRORS: ToolErrors = [
     (
@@ -76,6 +77,11 @@ def parse_dcgmi_diag(text: str) -> HealthReport:
         if name:
             test, last_kind = name, "test"
         r = _RESULT.match(value)
+        per_gpu = _PER_GPU.match(value)
+        if per_gpu:  # DCGM 4 lists one "GPUn: Result" row per GPU under the test's own row
+            if per_gpu.group(2).lower() == "fail":
+                report.fail(f"DCGM test failed: {test}", _action_for(test), value, f"GPU {per_gpu.group(1)}")
+            continue
         if not r:
             continue
         ran += 1

@@ -21,7 +21,7 @@ from regionkit.health.reading import ToolErrors, clean
 VERSION = "1.0"
 
 _PREFIX = re.compile(
-    r"^(?:\S+\s+\d+\s+[\d:]+\s+\S+\s+kernel:\s*|kernel:\s*|\[[^\]]*\]\s*|\S+ kernel: )+"  # syslog, journal, [ts], [ctime]
+    r"^(?:\S+\s+\d+\s+[\d:]+\s+\S+\s+kernel:\s*|\d{4}-\d\d-\d\dT\S+\s+\S+\s+kernel:\s*|kernel:\s*|\[[^\]]*\]\s*|\S+ kernel: )+"
 )
 _XID = re.compile(r"NVRM: Xid \(PCI:([0-9A-Fa-f:.]+)\): (\d+),?\s*(.*)")
 _APP_XIDS = {13, 31, 43, 45}
@@ -95,7 +95,10 @@ def _messages(text: str) -> list[str]:
     messages: list[str] = []
     for line in lines:
         body = _PREFIX.sub("", line).strip()
-        continuation = (line[:1].isspace() and body.startswith("NVRM:")) or (prefixed and not _PREFIX.match(line))
+        # A fragment of the previous sentence ("NVRM: (PCI ID: ...) installed in this system has",
+        # "NVRM: fallen off the bus ..."), whether or not the journal gave it its own prefix.
+        fragment = bool(re.match(r"NVRM:\s*[a-z(]", body)) and bool(messages) and not messages[-1].endswith((".", "!", "?"))
+        continuation = (line[:1].isspace() and body.startswith("NVRM:")) or (prefixed and not _PREFIX.match(line)) or fragment
         if continuation and messages:
             messages[-1] += " " + re.sub(r"^NVRM:\s*", "", body)
         else:

@@ -96,3 +96,19 @@ def test_empty_or_foreign_output_is_unknown(parse: object) -> None:
     nvidia = text("real/nvidia/a100-sxm4-80gb_4gpu_smi-table_idle_drv555.txt")
     for t in ("", nvidia):
         assert parse(t).verdict == Verdict.UNKNOWN  # type: ignore[operator]
+
+
+def test_amd_smi_text_blocks_count_gpus_and_read_ecc() -> None:
+    # the shape of `amd-smi list` / `amd-smi metric --ecc` text, as AMD's CLI docs print it
+    listing = "GPU: 0\n    BDF: 0000:23:00.0\n    UUID: 67ff740f-0000-1000-80e6-b5bb3c3ce0db\n\nGPU: 1\n    BDF: 0000:43:00.0\n"
+    report = parse_amd_smi(listing)
+    assert (report.verdict, report.device_count) == (Verdict.PASS, 2)
+    ecc = "GPU: 0\n    ECC:\n        TOTAL_CORRECTABLE_COUNT: 0\n        TOTAL_UNCORRECTABLE_COUNT: 2\n"
+    assert parse_amd_smi(ecc).verdict == Verdict.FAIL
+
+
+def test_amd_smi_usage_text_proves_nothing() -> None:
+    usage = (
+        "usage: amd-smi [-h]  ...\n\nAMD System Management Interface | Version: 24.5.2.0 | ROCm version: 6.1.2\n\nAMD-SMI Commands:\n"
+    )
+    assert parse_amd_smi(usage).verdict == Verdict.UNKNOWN

@@ -59,3 +59,10 @@ def test_text_with_only_skips_proves_nothing() -> None:
 def test_persistence_mode_failure_is_a_configuration_warning() -> None:
     text = "| Persistence Mode | Fail |\n| GPU Memory | Pass - All |\n"
     assert parse_dcgmi_diag(text).verdict == Verdict.WARN
+
+
+def test_per_gpu_result_rows_name_the_failing_gpu() -> None:
+    text = "| Diagnostic | Result |\n| memory | Fail |\n|  | GPU0: Pass |\n|  | GPU1: Fail |\n| pcie | Pass |\n"
+    report = parse_dcgmi_diag(text)
+    assert report.verdict == Verdict.FAIL
+    assert "GPU 1" in [f.device for f in report.findings]

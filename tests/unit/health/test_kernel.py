@@ -70,3 +70,14 @@ def test_empty_log_proves_nothing() -> None:
 def test_log_without_nvrm_passes_and_says_so() -> None:
     report = parse_kernel_log("[    0.000000] Linux version 6.8.0\n")
     assert report.verdict == Verdict.PASS and "no NVRM message" in report.findings[0].what
+
+
+def test_iso_journal_prefix_joins_the_multi_line_fallen_off_message() -> None:
+    log = (
+        "2025-10-25T10:00:01+0000 gpu-7 kernel: NVRM: The NVIDIA GPU 0000:b3:00.0\n"
+        "2025-10-25T10:00:01+0000 gpu-7 kernel: NVRM: (PCI ID: 10de:26b5) installed in this system has\n"
+        "2025-10-25T10:00:01+0000 gpu-7 kernel: NVRM: fallen off the bus and is not responding to commands.\n"
+    )
+    report = parse_kernel_log(log)
+    assert report.verdict == Verdict.FAIL
+    assert [f.severity for f in report.findings] == ["fail"]
