@@ -9,7 +9,7 @@ import click
 import typer
 
 from regionkit import __version__
-from regionkit.commands import bootstrap, catalog, deploy, drift, lab, mirror, plan, stack, verify
+from regionkit.commands import bootstrap, catalog, deploy, drift, health, lab, mirror, plan, stack, verify
 from regionkit.commands._shared import State
 from regionkit.errors import EXIT_BAD_INPUT
 
@@ -62,6 +62,7 @@ app.command("bootstrap")(bootstrap.bootstrap)
 app.command("verify")(verify.verify)
 app.command("deploy")(deploy.deploy)
 app.command("drift")(drift.drift)
+app.add_typer(health.app, name="health")
 
 
 def main() -> None:

@@ -1,0 +1,154 @@
+"""The NVIDIA driver's kernel messages (NVRM), from dmesg, journalctl -k or syslog.
+
+Messages are assembled first: the driver continues a message on lines without a timestamp
+("NVRM: The NVIDIA GPU 0000:b3:00.0 / NVRM: (PCI ID: ...) installed in this system has / NVRM:
+fallen off the bus ..."), and the same text may carry a dmesg, ctime or syslog prefix. Every
+message is then matched against the wordings the driver has used (old and new); an NVRM message
+no rule knows is a warning, never a silent pass.
+
+Xid codes follow NVIDIA's Xid catalog: the application-class Xids (13, 31, 43, 45) are a
+workload's fault and warn with "re-run"; every other Xid is a fault of the GPU, its memory or
+its links. An Xid 45 that names the Xid that caused it is judged by that cause.
+"""
+
+from __future__ import annotations
+
+import re
+
+from regionkit.health.model import Action, HealthReport
+from regionkit.health.reading import ToolErrors, clean
+
+VERSION = "1.0"
+
+_PREFIX = re.compile(
+    r"^(?:\S+\s+\d+\s+[\d:]+\s+\S+\s+kernel:\s*|\d{4}-\d\d-\d\dT\S+\s+\S+\s+kernel:\s*|kernel:\s*|\[[^\]]*\]\s*|\S+ kernel: )+"
+)
+_XID = re.compile(r"NVRM: Xid \(PCI:([0-9A-Fa-f:.]+)\): (\d+),?\s*(.*)")
+_APP_XIDS = {13, 31, 43, 45}
+# Catalog resolution buckets for the Xids a datacenter fleet sees; any other Xid is drained.
+_XID_ACTION = {
+    48: (Action.RESET, "double-bit ECC error"),
+    61: (Action.RESET, "internal micro-controller breakpoint"),
+    62: (Action.RESET, "internal micro-controller halt"),
+    63: (Action.RESET, "row remapping / page retirement recorded: reset to apply it"),
+    64: (Action.REPLACE, "row remapping / page retirement failed"),
+    74: (Action.RESET, "NVLink error"),
+    79: (Action.REBOOT, "GPU has fallen off the bus"),
+    92: (Action.RESET, "high single-bit ECC error rate"),
+    94: (Action.RESET, "contained ECC error"),
+    95: (Action.RESET, "uncontained ECC error"),
+    109: (Action.RESET, "context switch timeout"),
+    119: (Action.RESET, "GSP RPC timeout"),
+    120: (Action.RESET, "GSP error"),
+    122: (Action.RESET, "SPI PMU RPC read failure"),
+    123: (Action.RESET, "SPI PMU RPC write failure"),
+    140: (Action.RESET, "unrecovered ECC error"),
+    143: (Action.REBOOT, "GPU initialisation failure"),
+    144: (Action.RESET, "NVLink error"),
+    145: (Action.RESET, "NVLink RLW error"),
+    146: (Action.RESET, "NVLink TLW error"),
+    147: (Action.RESET, "NVLink TREX error"),
+    148: (Action.RESET, "NVLink NVLPW error"),
+    149: (Action.RESET, "NVLink NETIR error"),
+    150: (Action.RESET, "NVLink MSE error"),
+}
+# Wordings that mean the GPU or the driver is not working (old and new driver branches).
+_FAULTS: ToolErrors = [
+    (re.compile(r"fallen off the bus", re.I), "GPU has fallen off the bus", Action.REBOOT),
+    (re.compile(r"RmInitAdapter failed|rm_init_adapter failed", re.I), "the driver failed to initialise the GPU", Action.REBOOT),
+    (
+        re.compile(r"Cannot initialize GSP firmware RM|_kgspBootGspRm|kgspWaitForGfwBootOk", re.I),
+        "GSP firmware failed to boot",
+        Action.RESET,
+    ),
+    (re.compile(r"probe routine was not called|probe routine failed", re.I), "the driver did not probe the GPU(s)", Action.REBOOT),
+    (
+        re.compile(r"No NVIDIA (?:graphics adapter|GPU|devices?) (?:found|probed)", re.I),
+        "the driver found no NVIDIA GPU",
+        Action.REBOOT,
+    ),
+    (
+        re.compile(r"NVIDIA init module failed|failed to initiali[sz]e", re.I),
+        "the NVIDIA kernel module failed to initialise",
+        Action.REBOOT,
+    ),
+    (re.compile(r"\bnot (?:been |yet )?initiali[sz]ed\b", re.I), "the GPU is not initialised", Action.REBOOT),
+    (re.compile(r"API mismatch", re.I), "kernel module and user-space driver versions differ", Action.REBOOT),
+    (re.compile(r"Cannot attach gpu|osInitNvMapping", re.I), "the driver cannot map the GPU", Action.REBOOT),
+    (re.compile(r"Failed to enable MSI-X", re.I), "the GPU's PCIe interrupts cannot be enabled", Action.REBOOT),
+    (re.compile(r"GPU Reset Required|Reboot Required|Drain and Reset", re.I), "the driver asks for GPU recovery", Action.RESET),
+]
+# NVRM lines that are not faults by themselves (a fault line nearby is judged on its own).
+_BENIGN = re.compile(
+    r"loading NVIDIA UNIX|GPU at PCI:|GPU Board Serial Number|This can occur when|Try unloading|reconfigure your kernel|"
+    r"driver\(s\)\)|^NVRM: again\.|nouveau, rivafb|was loaded and obtained|obtained ownership|installed in this system has|"
+    r"\(PCI ID: |is already bound to vfio-pci|persistence mode|Persistence mode|GPU 0000:[0-9a-f:.]+: GPU serial number",
+    re.I,
+)
+_GPU = re.compile(r"(?:GPU|PCI:?)\s*([0-9A-Fa-f]{4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}(?:\.\d)?)")
+
+
+def _messages(text: str) -> list[str]:
+    """NVRM messages with their continuation lines joined."""
+    lines = [ln.rstrip() for ln in clean(text).splitlines() if ln.strip()]
+    prefixed = any(_PREFIX.match(ln) for ln in lines)
+    messages: list[str] = []
+    for line in lines:
+        body = _PREFIX.sub("", line).strip()
+        # A fragment of the previous sentence ("NVRM: (PCI ID: ...) installed in this system has",
+        # "NVRM: fallen off the bus ..."), whether or not the journal gave it its own prefix.
+        fragment = bool(re.match(r"NVRM:\s*[a-z(]", body)) and bool(messages) and not messages[-1].endswith((".", "!", "?"))
+        continuation = (line[:1].isspace() and body.startswith("NVRM:")) or (prefixed and not _PREFIX.match(line)) or fragment
+        if continuation and messages:
+            messages[-1] += " " + re.sub(r"^NVRM:\s*", "", body)
+        else:
+            messages.append(body)
+    return messages
+
+
+def parse_kernel_log(text: str) -> HealthReport:
+    """NVRM messages: Xid events, GPUs fallen off the bus, adapters that never initialised."""
+    report = HealthReport("kernel-log", "kernel log (NVRM)", VERSION, devices=None)
+    if not text.strip():
+        report.unknown("empty log: it cannot show the driver loaded cleanly")
+        return report
+    nvrm = 0
+    for message in _messages(text):
+        if "NVRM" not in message:
+            continue
+        nvrm += 1
+        gpu = _GPU.search(message)
+        device = gpu.group(1) if gpu else None
+        if m := _XID.search(message):
+            _xid(report, m.group(1), int(m.group(2)), m.group(3), message)
+            continue
+        if _classify(report, message, device):
+            continue
+        if not _BENIGN.search(message):
+            report.warn("unrecognised NVRM message", Action.RERUN, message, device)
+    if nvrm == 0:
+        report.info("no NVRM message in the log")
+    return report
+
+
+def _classify(report: HealthReport, message: str, device: str | None) -> bool:
+    for pattern, what, action in _FAULTS:
+        if pattern.search(message):
+            report.fail(what, action, message, device)
+            return True
+    return False
+
+
+def _xid(report: HealthReport, device: str, code: int, detail: str, message: str) -> None:
+    cause = re.search(r"caused by previous Xid (\d+)", detail)
+    if code == 45 and cause and int(cause.group(1)) not in _APP_XIDS:
+        code = int(cause.group(1))
+    if code in _APP_XIDS:
+        report.warn(f"Xid {code}: application error (the workload, not the GPU)", Action.RERUN, message, device)
+        return
+    if code == 154:
+        action = Action.REBOOT if "reboot" in detail.lower() else Action.DRAIN if "drain" in detail.lower() else Action.RESET
+        report.fail("Xid 154: the driver asks for GPU recovery", action, message, device)
+        return
+    action, what = _XID_ACTION.get(code, (Action.DRAIN, "Xid not in this parser's catalog: look it up before the node takes work"))
+    report.fail(f"Xid {code}: {what}", action, message, device)
