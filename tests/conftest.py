@@ -24,7 +24,7 @@ def catalog_root(tmp_path: Path) -> Path:
     src = REPO / "inventories"
     dst = tmp_path / "inventories"
     dst.mkdir()
-    for f in ("accelerators.yml", "partners.yml", "policy.yml"):
+    for f in ("accelerators.yml", "partners.yml", "policy.yml", "servers.yml"):
         shutil.copy(src / f, dst / f)
     for region in src.iterdir():
         if (region / "region.yml").exists():
