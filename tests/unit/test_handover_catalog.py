@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +97,14 @@ def test_missing_servers_file_names_the_fix(catalog_root: Path) -> None:
 @pytest.mark.parametrize("mac", ["7C:C2:55:1A:2B:3C", "7c-c2-55-1a-2b-3c", "7cc2551a2b3c"])
 def test_mac_spellings_are_one_mac(mac: str) -> None:
     assert normalized_mac(mac) == "7c:c2:55:1a:2b:3c"
+
+
+def test_schema_servers_is_json_schema_for_editors() -> None:
+    from typer.testing import CliRunner
+
+    from regionkit.commands.app import app
+
+    result = CliRunner().invoke(app, ["--root", str(REPO), "schema", "servers"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.output)
+    assert "ServerModelSpec" in schema["$defs"] and "FirmwareBaselineSpec" in schema["$defs"]

@@ -138,13 +138,14 @@ def compare_versions(found: str, baseline: str, scheme: str = "natural") -> int:
     natural: digit runs compare as numbers (so 7.00.00.171 > 7.00.00.99 and 00.04.0011 = 0.4.11),
     separators do not count; a trailing pre-release word (rc, beta, alpha, pre, dev) sorts below the
     release it precedes (1.2.3rc1 < 1.2.3), a trailing revision letter above it (2.1a > 2.1, as
-    Supermicro's BIOS letters); single letters compare in order (2.1a < 2.1b). hex: every field is
+    Supermicro's BIOS letters); revision letters compare in order (2.1a < 2.1b), but a
+    different leading letter is another product family (HPE U54 vs A43): not comparable. hex: every field is
     a hexadecimal number (96.00.5E.00.01 < 96.00.61.00.01).
     """
     a, b = _tokens(found, scheme), _tokens(baseline, scheme)
     if not a or not b:
         raise IncomparableVersions(f"{found!r} or {baseline!r} holds no version number")
-    for x, y in zip(a, b, strict=False):
+    for i, (x, y) in enumerate(zip(a, b, strict=False)):
         if x == y:
             continue
         if isinstance(x, int) and isinstance(y, int):
@@ -156,8 +157,8 @@ def compare_versions(found: str, baseline: str, scheme: str = "natural") -> int:
             return -1
         if py is not None:
             return 1
-        if isinstance(x, str) and isinstance(y, str) and len(x) == 1 and len(y) == 1:
-            return -1 if x < y else 1
+        if i > 0 and isinstance(x, str) and isinstance(y, str) and len(x) == 1 and len(y) == 1:
+            return -1 if x < y else 1  # revision letters after a number; a leading letter is a family
         raise IncomparableVersions(f"{found!r} and {baseline!r} differ in shape at {x!r} / {y!r}")
     if len(a) == len(b):
         return 0
