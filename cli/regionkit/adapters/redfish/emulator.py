@@ -21,6 +21,7 @@ per process); `sushy-static` prints every request's headers, Authorization inclu
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -135,8 +136,11 @@ def _example_id(pattern: str | None, fallback: str) -> str:
     return text or fallback
 
 
-def _self_signed(name: str, folder: Path) -> tuple[Path, Path]:
+def _self_signed(name: str, address: str, folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
+    names: list[x509.GeneralName] = [x509.DNSName(name)]
+    with contextlib.suppress(ValueError):  # a host name rather than an address: DNS name only
+        names.append(x509.IPAddress(ipaddress.ip_address(address)))
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name[:64])])
     now = dt.datetime.now(dt.UTC)
     cert = (
@@ -147,6 +151,8 @@ def _self_signed(name: str, folder: Path) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     stem = folder / f"{name}-{secrets.token_hex(4)}"
@@ -177,7 +183,8 @@ class EmulatedBmc:
         self.requests = 0
 
     def _new_context(self) -> ssl.SSLContext:
-        cert, key = _self_signed(self.identity.name, self._cert_dir)
+        cert, key = _self_signed(self.identity.name, self.identity.address, self._cert_dir)
+        self.certificate = cert
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(cert, key)
