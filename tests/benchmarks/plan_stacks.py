@@ -78,7 +78,7 @@ def main() -> None:
         root = Path(tmp)
         inv = root / "inventories"
         inv.mkdir()
-        for f in ("accelerators.yml", "partners.yml", "policy.yml"):
+        for f in ("accelerators.yml", "partners.yml", "policy.yml", "servers.yml"):
             shutil.copy(REPO / "inventories" / f, inv / f)
         shutil.copytree(REPO / "stacks", root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
         for key, zones, first in (("zz-bnc-1", 2, 40), ("zz-bnc-2", 20, 44)):

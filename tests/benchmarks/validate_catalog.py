@@ -73,7 +73,7 @@ zones:
 def make_fleet(n: int, where: Path) -> Path:
     inv = where / "inventories"
     inv.mkdir(parents=True)
-    for f in ("accelerators.yml", "partners.yml", "policy.yml"):
+    for f in ("accelerators.yml", "partners.yml", "policy.yml", "servers.yml"):
         shutil.copy(REPO / "inventories" / f, inv / f)
     for i in range(n):
         (inv / f"zz-gen-{i}").mkdir()

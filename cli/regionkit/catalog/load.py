@@ -23,6 +23,7 @@ from regionkit.catalog.model import (
     PartnerCatalog,
     PolicySpec,
     RegionSpec,
+    ServerModelCatalog,
 )
 from regionkit.errors import BadInputError, CatalogError
 
@@ -63,6 +64,7 @@ class Catalog:
     policy: PolicySpec
     regions: dict[str, RegionSpec]
     region_files: dict[str, Path] = field(default_factory=dict)
+    servers: ServerModelCatalog = field(default_factory=ServerModelCatalog)
 
     @property
     def inventories(self) -> Path:
@@ -150,6 +152,7 @@ def _load(root: Path) -> Catalog:
 
     accelerators = typed(inv / "accelerators.yml", AcceleratorCatalog)
     partners = typed(inv / "partners.yml", PartnerCatalog)
+    servers = typed(inv / "servers.yml", ServerModelCatalog)
     policy_data = _read_yaml(inv / "policy.yml", rel(inv / "policy.yml"), problems)
     local = inv / "policy.local.yml"
     if policy_data is not None and local.exists():
@@ -184,9 +187,9 @@ def _load(root: Path) -> Catalog:
         files[region.key] = path
     if not regions and not problems:
         problems.append(f"{rel(inv)}/: no region folders; add inventories/<region>/region.yml")
-    if problems or accelerators is None or partners is None or policy is None:
+    if problems or accelerators is None or partners is None or policy is None or servers is None:
         raise CatalogError(problems)
-    return Catalog(root, accelerators, partners, policy, regions, files)
+    return Catalog(root, accelerators, partners, policy, regions, files, servers)
 
 
 def merge_policy(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -7,10 +7,11 @@ Pure data and invariants; no engine imports. Field descriptions become the JSON 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 REGION_KEY_RE = r"^(lab|[a-z]{2}-[a-z]{3}-[0-9]+)$"
 ZONE_ID_RE = r"^(lab|[a-z]{2}-[a-z]{3}-[0-9]+)[a-z]$"
@@ -88,6 +89,72 @@ class AcceleratorCatalog(_Spec):
     accelerators: dict[str, AcceleratorSpec]
     nvidia_driver_branches: dict[Annotated[str, StringConstraints(pattern=r"^R[0-9]{3}$")], DriverBranchSpec]
     stacks: dict[Stack, StackSpec]
+
+
+class FirmwareBaselineSpec(_Spec):
+    """The lowest firmware version a server model may be handed over with, for one component."""
+
+    component: str = Field(min_length=1, max_length=64, description="What it is (BMC, BIOS, GPU VBIOS, CPLD...).")
+    id_pattern: str | None = Field(default=None, description="Regex on the FirmwareInventory member's Id that picks the component.")
+    name_pattern: str | None = Field(
+        default=None, description="Regex on the FirmwareInventory member's Name that picks the component."
+    )
+    min_version: str = Field(min_length=1, max_length=64)
+    version_pattern: str | None = Field(
+        default=None,
+        description="Regex with one group that extracts the comparable version from a vendor string (HPE 'U54 v2.90 (03/17/2024)').",
+    )
+    scheme: Literal["natural", "hex"] = Field(
+        default="natural", description="natural: numbers and letters; hex: dot-separated hexadecimal fields (NVIDIA VBIOS)."
+    )
+    source: str
+    confidence: Confidence
+
+    @model_validator(mode="after")
+    def _picks_something(self) -> FirmwareBaselineSpec:
+        if self.id_pattern is None and self.name_pattern is None:
+            raise ValueError("name id_pattern: or name_pattern: so the component can be found in the firmware inventory")
+        for pattern in (self.id_pattern, self.name_pattern, self.version_pattern):
+            if pattern is not None:
+                try:
+                    compiled = re.compile(pattern)
+                except re.error as exc:
+                    raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+                if pattern is self.version_pattern and compiled.groups != 1:
+                    raise ValueError("version_pattern needs exactly one (group) around the version")
+        return self
+
+
+class BiosSettingSpec(_Spec):
+    """A BIOS attribute (Redfish Bios.Attributes) that must hold on the model."""
+
+    attribute: str = Field(min_length=1, max_length=128)
+    value: str | int | bool
+    match: Literal["exact", "prefix"] = Field(
+        default="exact", description="prefix: the BIOS appends a registry suffix to the name (Supermicro X13)."
+    )
+    why: str = Field(min_length=3)
+    source: str
+    confidence: Confidence
+
+
+class ServerModelSpec(_Spec):
+    """One server model (inventories/servers.yml): what its BMC must report at handover."""
+
+    manufacturer: str = Field(min_length=1, description="ComputerSystem.Manufacturer as the BMC reports it.")
+    model: str = Field(min_length=1, description="ComputerSystem.Model as the BMC reports it.")
+    accelerators: list[str] = Field(min_length=1, description="Accelerator SKUs (accelerators.yml) the model is built with.")
+    accelerator_count: int = Field(ge=0, le=64, description="Processors of type GPU or Accelerator the BMC lists.")
+    firmware: list[FirmwareBaselineSpec] = []
+    bios: list[BiosSettingSpec] = []
+    source: str
+    confidence: Confidence
+
+
+class ServerModelCatalog(_Spec):
+    """inventories/servers.yml."""
+
+    models: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9\-]{1,63}$")], ServerModelSpec] = {}
 
 
 class FacilitySpec(_Spec):
@@ -229,13 +296,75 @@ class SoftwareSpec(_Spec):
     collectives: Version | None = None
 
 
+# An identifier a partner writes on a handover sheet: letters, digits and - _ . / only, so it can
+# never carry markup or a template into a report or an inventory.
+Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,63}$")]
+Mac = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9A-Fa-f]{2}([:\-]?[0-9A-Fa-f]{2}){5}$"),
+    Field(description="MAC address, e.g. 7c:c2:55:1a:2b:3c"),
+]
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]{0,63}$")]
+
+
+class SecretRefSpec(_Spec):
+    """Where a secret comes from: an environment variable or a file. Never the secret itself."""
+
+    env: EnvName | None = Field(default=None, description="Environment variable that holds it.")
+    file: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4096,
+        description="File that holds it (first line); relative to the catalog root, ~ allowed. Must not be readable by others.",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SecretRefSpec:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("name exactly one of env: or file:")
+        return self
+
+    def describe(self) -> str:
+        return f"${self.env}" if self.env else f"file {self.file}"
+
+
+class BmcCredentialsSpec(_Spec):
+    """A BMC account: its user name and where its password comes from."""
+
+    username: Ident
+    password: SecretRefSpec
+
+
+class HandoverAccessSpec(_Spec):
+    """How regionkit reaches the region's BMCs at handover (region-level `handover:`)."""
+
+    source: str = Field(
+        min_length=3,
+        max_length=200,
+        description="The manifest's source, shown on every report: the partner's handover sheet and its date.",
+    )
+    credentials: BmcCredentialsSpec = Field(description="Factory credentials the partner handed over.")
+    rotate_to: SecretRefSpec | None = Field(
+        default=None, description="The site's own password, set on the same account on acceptance with --rotate."
+    )
+    port: int = Field(default=443, ge=1, le=65535, description="Redfish HTTPS port of the BMCs.")
+    auth: Literal["session", "basic"] = Field(default="session", description="Redfish session login or HTTP basic auth.")
+
+
 class HandoverSpec(_Spec):
-    """What the partner handed over for one server."""
+    """One server the partner racked (an entry of a pool's manifest)."""
 
     hostname: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]{0,62}$")
     management_address: Addr
-    bmc_address: Addr | None = None
-    serial: str = Field(min_length=1, max_length=64)
+    bmc_address: Addr = Field(description="The BMC's address; inside the zone's BMC range.")
+    bmc_mac: Mac = Field(description="The BMC's own MAC (Manager EthernetInterface), as on the handover sheet.")
+    serial: Ident = Field(description="Chassis serial number.")
+    model: Ident = Field(description="Server model: a key of inventories/servers.yml.")
+    rack: Ident = Field(description="Rack as the partner names it.")
+    u: int = Field(ge=1, le=60, description="Lowest rack unit the server occupies.")
+    credentials: BmcCredentialsSpec | None = Field(
+        default=None, description="This server's own factory credentials, where the partner set one per server."
+    )
 
 
 class PoolSpec(_Spec):
@@ -280,6 +409,9 @@ class RegionSpec(_Spec):
     zones: list[ZoneSpec] = Field(min_length=1)
     pools: list[PoolSpec] = []
     residency: ResidencySpec
+    handover: HandoverAccessSpec | None = Field(
+        default=None, description="How the BMCs of the servers the pools list are reached at handover."
+    )
     suppress: list[SuppressionSpec] = []
 
     @field_validator("zones")
@@ -306,3 +438,9 @@ RESERVED_HOSTS = 10
 def server_name(zone_id: str, pool: str, index: int) -> str:
     """Deterministic server name, `<zone>-<pool>-<nn>` (index from 1)."""
     return f"{zone_id}-{pool}-{index:02d}"
+
+
+def normalized_mac(mac: str) -> str:
+    """7C-C2-55-1A-2B-3C, 7cc2551a2b3c and 7c:c2:55:1a:2b:3c are one MAC: lower case, colon-separated."""
+    digits = "".join(ch for ch in mac.lower() if ch in "0123456789abcdef")
+    return ":".join(digits[i : i + 2] for i in range(0, len(digits), 2))

@@ -14,7 +14,15 @@ from typing import Literal
 from packaging.version import InvalidVersion, Version
 
 from regionkit.catalog.load import Catalog, paused_gc
-from regionkit.catalog.model import RESERVED_HOSTS, AcceleratorSpec, PoolSpec, RegionSpec, server_name
+from regionkit.catalog.model import (
+    RESERVED_HOSTS,
+    AcceleratorSpec,
+    HandoverSpec,
+    PoolSpec,
+    RegionSpec,
+    normalized_mac,
+    server_name,
+)
 
 Severity = Literal["error", "warning"]
 KeyPath = tuple[str | int, ...]
@@ -55,6 +63,7 @@ class Issue:
 class Context:
     catalog: Catalog
     today: dt.date
+    fleet: dict[str, object] = field(default_factory=dict)  # fleet-wide indexes, built once per run
 
 
 Check = Callable[[Context, RegionSpec], Iterable[Issue]]
@@ -419,17 +428,40 @@ def check_capacity(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
                 )
 
 
+def _fleet_identities(ctx: Context) -> dict[tuple[str, str], list[str]]:
+    """Every manifest identity of the fleet (serial, BMC MAC, BMC address) -> the servers that claim it."""
+    cached = ctx.fleet.get("handover-identities")
+    if cached is None:
+        index: dict[tuple[str, str], list[str]] = {}
+        for key in sorted(ctx.catalog.regions):
+            for pool in ctx.catalog.regions[key].pools:
+                for h in pool.handover:
+                    owner = f"{key}/{h.hostname}"
+                    for kind, value in _identities(h):
+                        index.setdefault((kind, value), []).append(owner)
+        ctx.fleet["handover-identities"] = cached = index
+    return cached  # type: ignore[return-value]
+
+
+def _identities(h: HandoverSpec) -> list[tuple[str, str]]:
+    return [("serial", h.serial.upper()), ("bmc_mac", normalized_mac(h.bmc_mac)), ("bmc_address", str(h.bmc_address))]
+
+
 @validator(
     "net.handover",
     "error",
-    "Partner handover data matches the plan: one entry per server, planned hostnames, unique addresses",
-    "Handover data is what the partner racked; a mismatch means the inventory points at the wrong machine",
+    "The partner's manifest matches the plan: one entry per server, planned hostnames, BMC addresses in the zone's BMC "
+    "range, no two servers in one rack unit, racks within servers_per_rack, serials, BMC MACs and addresses unique fleet-wide",
+    "The manifest is what the partner racked; a mismatch means the inventory, or the handover, points at the wrong machine",
 )
 def check_handover(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
     seen: dict[str, str] = {}
+    fleet = _fleet_identities(ctx)
+    units: dict[tuple[str, str, int], str] = {}
     for i, pool in _pools(region):
         if not pool.handover:
             continue
+        zone = region.zone(pool.zone)
         if len(pool.handover) != pool.servers:
             yield Issue(
                 ("pools", i, "handover"),
@@ -437,28 +469,117 @@ def check_handover(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
                 f"{len(pool.handover)} servers handed over, the pool declares {pool.servers}",
                 "list every server, or correct servers:",
             )
+        per_rack: dict[str, int] = {}
         for j, h in enumerate(pool.handover):
+            at = ("pools", i, "handover", j)
             expected = server_name(pool.zone, pool.name, j + 1)
             if h.hostname != expected:
                 yield Issue(
-                    ("pools", i, "handover", j, "hostname"),
+                    (*at, "hostname"),
                     h.hostname,
                     f"the plan names server {j + 1} of this pool {expected}",
                     f"rename it {expected} (names are <zone>-<pool>-<nn>)",
                 )
-            for field_name in ("management_address", "bmc_address", "serial"):
-                value = getattr(h, field_name)
-                if value is None:
-                    continue
-                tag = f"{field_name}={value}"
-                if tag in seen:
+            bmc_net = zone.network.bmc if zone else None
+            if zone is not None and bmc_net is None:
+                yield Issue(
+                    (*at, "bmc_address"),
+                    h.bmc_address,
+                    f"zone {zone.id} declares no BMC range",
+                    "add network.bmc to the zone: handover reaches the BMCs only there",
+                )
+            elif bmc_net is not None and h.bmc_address in bmc_net:
+                offset = int(h.bmc_address) - int(bmc_net.network_address)
+                if offset <= RESERVED_HOSTS or h.bmc_address == bmc_net.broadcast_address:
                     yield Issue(
-                        ("pools", i, "handover", j, field_name),
-                        value,
-                        f"also used by {seen[tag]}",
-                        "each server needs its own",
+                        (*at, "bmc_address"),
+                        h.bmc_address,
+                        f"the first {RESERVED_HOSTS} addresses and the broadcast address of {bmc_net} are kept for "
+                        "gateways and partner equipment",
+                        "take an address from the rest of the BMC range",
                     )
+            for field_name in ("management_address", "bmc_address"):
+                tag = f"{field_name}={getattr(h, field_name)}"
+                if tag in seen:
+                    yield Issue((*at, field_name), getattr(h, field_name), f"also used by {seen[tag]}", "each server needs its own")
                 seen[tag] = h.hostname
+            for kind, value in _identities(h):
+                others = [o for o in fleet.get((kind, value), []) if o != f"{region.key}/{h.hostname}"]
+                if others and not (kind == "bmc_address" and all(o.startswith(f"{region.key}/") for o in others)):
+                    yield Issue(
+                        (*at, kind),
+                        getattr(h, kind),
+                        f"also declared for {', '.join(others)}",
+                        f"each server has its own {kind.replace('_', ' ')}: correct the manifest from the partner's sheet",
+                    )
+            unit = (pool.zone, h.rack, h.u)
+            if unit in units:
+                yield Issue(
+                    (*at, "u"),
+                    h.u,
+                    f"rack {h.rack} unit {h.u} is also given to {units[unit]}",
+                    "correct rack: or u: from the partner's sheet",
+                )
+            units[unit] = h.hostname
+            per_rack[h.rack] = per_rack.get(h.rack, 0) + 1
+        for rack, count in sorted(per_rack.items()):
+            if count > pool.servers_per_rack:
+                yield Issue(
+                    ("pools", i, "handover"),
+                    rack,
+                    f"rack {rack} holds {count} servers of this pool, the plan allows {pool.servers_per_rack} per rack",
+                    "spread the servers as planned (power per rack), or correct servers_per_rack and re-check power",
+                )
+
+
+@validator(
+    "handover.model",
+    "error",
+    "Each handed-over server names a model of servers.yml built with the pool's accelerator, in the pool's count per server",
+    "A model that does not match the pool means the partner racked other servers than were bought, or the manifest is wrong",
+)
+def check_handover_model(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    models = ctx.catalog.servers.models
+    for i, pool in _pools(region):
+        acc = _accel(ctx, pool)
+        for j, h in enumerate(pool.handover):
+            path = ("pools", i, "handover", j, "model")
+            spec = models.get(h.model)
+            if spec is None:
+                yield Issue(path, h.model, "no such server model in servers.yml", f"use one of {sorted(models)} or add the model")
+                continue
+            if pool.accelerator not in spec.accelerators:
+                yield Issue(
+                    path,
+                    h.model,
+                    f"{spec.model} is built with {', '.join(spec.accelerators)}, the pool declares {pool.accelerator}",
+                    "name the model the partner racked, or add the accelerator to the model in servers.yml",
+                )
+            elif acc is not None and spec.accelerator_count != acc.accelerators_per_server:
+                yield Issue(
+                    path,
+                    h.model,
+                    f"{spec.model} holds {spec.accelerator_count} accelerators, {pool.accelerator} servers have "
+                    f"{acc.accelerators_per_server} (accelerators.yml)",
+                    "correct accelerator_count in servers.yml or accelerators_per_server in accelerators.yml",
+                )
+
+
+@validator(
+    "handover.access",
+    "error",
+    "A region whose pools list servers names the BMC credentials' source (environment variable or file) and the manifest's source",
+    "Handover cannot log in to a BMC without credentials, and a report a partner signs names the sheet it was checked against",
+)
+def check_handover_access(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    listed = [i for i, pool in _pools(region) if pool.handover]
+    if listed and region.handover is None:
+        yield Issue(
+            ("pools", listed[0], "handover"),
+            None,
+            "servers are listed but the region has no handover: section",
+            "add handover: {source: <the partner's sheet and date>, credentials: {username: ..., password: {env: NAME}}}",
+        )
 
 
 # --- power -----------------------------------------------------------------------------------

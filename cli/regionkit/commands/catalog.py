@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from rich.markup import escape
 from rich.table import Table
 
-from regionkit.catalog.model import AcceleratorCatalog, PartnerCatalog, PolicySpec, RegionSpec
+from regionkit.catalog.model import AcceleratorCatalog, PartnerCatalog, PolicySpec, RegionSpec, ServerModelCatalog
 from regionkit.catalog.validate import VALIDATORS, ValidationReport, validate
 from regionkit.commands._shared import OutputFormat, console, user_errors, work
 from regionkit.errors import EXIT_FAILED, EXIT_OK, BadInputError
@@ -91,11 +91,12 @@ _SCHEMAS: dict[str, type[BaseModel]] = {
     "accelerators": AcceleratorCatalog,
     "partners": PartnerCatalog,
     "policy": PolicySpec,
+    "servers": ServerModelCatalog,
 }
 
 
 def schema(
-    which: Annotated[str, typer.Argument(help="region, accelerators, partners or policy.")] = "region",
+    which: Annotated[str, typer.Argument(help="region, accelerators, partners, policy or servers.")] = "region",
 ) -> None:
     """Print the JSON Schema of a catalog file, for editors (yaml-language-server)."""
     with user_errors():
