@@ -8,6 +8,8 @@ see `catalog.load.find_root`. The acceptance suites are product code in `regionk
 
 from __future__ import annotations
 
+import runpy
+import sys
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -46,6 +48,16 @@ class Content:
         return self._folder("roles")
 
     @property
+    def inventories(self) -> Path:
+        """The shipped catalogs (accelerators, partners, policy, servers) and example regions."""
+        return self._folder("inventories")
+
+    @property
+    def site_templates(self) -> Path:
+        """What `regionkit init` writes a new site from."""
+        return self._folder("templates") / "site"
+
+    @property
     def acceptance(self) -> Path:
         """The testinfra suites `verify` runs (package code, not content)."""
         return Path(str(resources.files("regionkit.acceptance")))
@@ -61,3 +73,18 @@ def content_root() -> Content:
     raise RegionkitError(
         f"{package}: regionkit's content (playbooks/, roles/, stacks/) is missing; reinstall regionkit (pip install --force-reinstall)"
     )
+
+
+def _run(folder: Path) -> None:
+    sys.path.insert(0, str(folder))
+    runpy.run_path(str(folder / "__main__.py"), run_name="__main__")
+
+
+def run_stack_program() -> None:
+    """Run the installed regionkit's Pulumi program (a site's stacks/__main__.py calls this)."""
+    _run(content_root().stacks)
+
+
+def run_policy_pack() -> None:
+    """Run the installed regionkit's policy pack (a site's stacks/policy/__main__.py calls this)."""
+    _run(content_root().stacks / "policy")

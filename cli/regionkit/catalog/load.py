@@ -123,7 +123,9 @@ def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None
     for candidate in (here, *here.parents):
         if (candidate / "inventories").is_dir():
             return candidate
-    raise BadInputError(f"{here}: no inventories/ folder here or above; run inside a regionkit checkout, or pass --root PATH")
+    raise BadInputError(
+        f"{here}: no inventories/ folder here or above; make a site with `regionkit init DIR` and run inside it, or pass --root PATH"
+    )
 
 
 def load_catalog(root: Path) -> Catalog:

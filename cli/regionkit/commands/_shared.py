@@ -4,6 +4,10 @@ place where domain errors become one line and an exit code."""
 from __future__ import annotations
 
 import enum
+import json
+import os
+import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,8 +29,33 @@ from regionkit.services.catalog import InvalidRegion
 from regionkit.services.progress import Progress
 from regionkit.services.session import Session
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def _width(stream: Any) -> int | None:
+    """A terminal's own width; when piped, $COLUMNS or wide enough that no table is clipped."""
+    if stream.isatty():
+        return None
+    return int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 4096
+
+
+console = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.stderr))
+
+# The extra that brings each engine library (pyproject.toml [project.optional-dependencies]).
+EXTRAS = {
+    "pulumi": "aws] or regionkit[alicloud",
+    "pulumi_aws": "aws",
+    "pulumi_alicloud": "alicloud",
+    "pulumi_policy": "aws] or regionkit[alicloud",
+    "boto3": "aws] or regionkit[alicloud] or regionkit[nodes",
+    "botocore": "aws] or regionkit[alicloud] or regionkit[nodes",
+    "ansible": "nodes",
+    "ansible_runner": "nodes",
+    "ansible_mitogen": "nodes",
+    "mitogen": "nodes",
+    "testinfra": "nodes",
+    "pytest": "nodes",
+    "cryptography": "lab",
+}
 
 
 class OutputFormat(enum.StrEnum):
@@ -46,20 +75,54 @@ def error_line(message: str) -> None:
 @dataclass
 class State:
     root_option: Path | None = None
+    quiet: bool = False  # no progress, no notes: results and errors only
+    verbose: bool = False  # notes on where things are read from and written to
+    debug: bool = False  # the traceback behind an error, which is otherwise hidden
     _session: Session | None = field(default=None, repr=False)
 
-    def session(self, progress: Progress | None = None) -> Session:
+    def session(self, to_stderr: bool = False) -> Session:
         if self._session is None:
-            self._session = Session(find_root(self.root_option), progress or RichProgress())
+            chosen = Progress() if self.quiet else RichProgress(err_console if to_stderr else console)
+            self._session = Session(find_root(self.root_option), chosen)
+            if self.verbose:
+                say(f"catalog root {self._session.root}; workspace {self._session.workspace.root}", "dim", err=True)
         return self._session
 
 
-def session(ctx: typer.Context) -> Session:
-    """The command's session (catalog root found once, catalog loaded once)."""
+_current = State()  # this invocation's options: set anew by the root callback on every call
+
+
+def begin(root: Path | None, quiet: bool, verbose: bool, debug: bool) -> State:
+    """The options of this invocation (each call of the app, in a test process too, starts afresh)."""
+    global _current
+    _current = State(root, quiet, verbose, debug)
+    return _current
+
+
+def debugging() -> bool:
+    return _current.debug
+
+
+def session(ctx: typer.Context, to_stderr: bool = False) -> Session:
+    """The command's session (catalog root found once, catalog loaded once); its progress on stderr
+    when stdout carries a document (JSON)."""
     obj = ctx.find_root().obj
     if not isinstance(obj, State):
         obj = ctx.find_root().obj = State()
-    return obj.session()
+    return obj.session(to_stderr)
+
+
+def missing_extra(exc: ModuleNotFoundError) -> str | None:
+    """One line saying which extra brings a missing engine library, if it is one of ours."""
+    top = (exc.name or "").split(".")[0]
+    if top not in EXTRAS:
+        return None
+    return f"this command needs {top}, which regionkit installs with an extra: pip install 'regionkit[{EXTRAS[top]}]'"
+
+
+def print_json(doc: Any) -> None:
+    """A JSON document on stdout, as it is (never wrapped or styled)."""
+    sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def print_error(exc: RegionkitError) -> None:
@@ -76,12 +139,23 @@ def print_error(exc: RegionkitError) -> None:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn RegionkitError into one line per problem on stderr and its exit code."""
+    """Turn RegionkitError into one line per problem on stderr and its exit code (and a missing
+    extra into the line that says which to install). --debug shows the traceback too."""
     try:
         yield
     except RegionkitError as exc:
+        if debugging():
+            traceback.print_exc()
         print_error(exc)
         raise typer.Exit(exc.exit_code) from None
+    except ModuleNotFoundError as exc:
+        line = missing_extra(exc)
+        if line is None:
+            raise
+        if debugging():
+            traceback.print_exc()
+        error_line(line)
+        raise typer.Exit(1) from None
 
 
 _COLOUR = {"ok": "green", "changed": "yellow", "failed": "red", "unreachable": "magenta", "…": "dim"}
@@ -104,7 +178,8 @@ def host_table(hosts: dict[str, HostResult], columns: list[str], column_of: Any)
 class RichProgress(Progress):
     """The Progress port on a terminal: a status spinner, stage rules, a live host table."""
 
-    def __init__(self) -> None:
+    def __init__(self, out: Console) -> None:
+        self.out = out
         self._status: Status | None = None
         self.live: Live | None = None
         self.table: Any = None  # (columns, column_of) while bootstrap shows its table
@@ -114,7 +189,7 @@ class RichProgress(Progress):
         if self.live is not None:
             return
         if self._status is None:
-            self._status = console.status(Text(message))
+            self._status = self.out.status(Text(message))
             self._status.start()
         else:
             self._status.update(Text(message))
@@ -126,19 +201,22 @@ class RichProgress(Progress):
 
     def note(self, message: str) -> None:
         self.stop()
-        say(message)
+        self.out.print(Text(message), soft_wrap=True)
 
     def stage(self, index: int, total: int, name: str) -> None:
         self.stop()
-        console.rule(Text(f"{index}/{total} {name}", style="bold"))
+        if self.out.is_terminal:
+            self.out.rule(Text(f"{index}/{total} {name}", style="bold"))
+        else:
+            self.out.print(Text(f"== {index}/{total} {name}"), soft_wrap=True)
 
     def stage_done(self, name: str, seconds: float) -> None:
         self.stop()
-        say(f"{name}: done in {seconds:.1f} s")
+        self.out.print(Text(f"{name}: done in {seconds:.1f} s"), soft_wrap=True)
 
     def output(self, line: str) -> None:
         self.stop()
-        console.print(line, end="", markup=False, highlight=False)
+        self.out.print(line, end="", markup=False, highlight=False)
 
     def host(self, host: str, result: HostResult) -> None:
         self.hosts[host] = result
@@ -150,7 +228,7 @@ class RichProgress(Progress):
         """Show bootstrap's host table while the block runs."""
         self.stop()
         self.table, self.hosts = (columns, column_of), {}
-        with Live(host_table({}, columns, column_of), console=console, refresh_per_second=4, transient=False) as live:
+        with Live(host_table({}, columns, column_of), console=self.out, refresh_per_second=4, transient=False) as live:
             self.live = live
             try:
                 yield
@@ -159,10 +237,11 @@ class RichProgress(Progress):
 
 
 @contextmanager
-def work(ctx: typer.Context) -> Iterator[Session]:
-    """A command's work: its session, the spinner stopped when the work ends, errors as one line."""
+def work(ctx: typer.Context, document: bool = False) -> Iterator[Session]:
+    """A command's work: its session, the spinner stopped when the work ends, errors as one line.
+    `document`: stdout carries a document (JSON), so progress goes to stderr."""
     with user_errors():
-        current = session(ctx)
+        current = session(ctx, document)
         try:
             yield current
         finally:

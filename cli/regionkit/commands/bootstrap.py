@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
 from regionkit.adapters.ansible.playbook import site_roles
-from regionkit.commands._shared import OutputFormat, RichProgress, say, work
+from regionkit.commands._shared import OutputFormat, RichProgress, print_json, say, work
 from regionkit.services.bootstrap import bootstrap as run_bootstrap
 
 
@@ -25,7 +24,7 @@ def bootstrap(
     Exit 0 ok, 1 failed tasks, 3 unreachable hosts (from the runner's stats). Failing or
     unreachable hosts never stop the others; the summary says how to re-run them.
     """
-    with work(ctx) as s:
+    with work(ctx, fmt is OutputFormat.json) as s:
         if fmt is OutputFormat.text and isinstance(s.progress, RichProgress):
             roles = site_roles(s.content.site_playbook)
             with s.progress.live_table(roles.listed, roles.column):
@@ -39,7 +38,7 @@ def bootstrap(
     if fmt is OutputFormat.json:
         doc = {"region": region_key, "check": check, "exit_code": result.exit_code, "finished": result.finished,
                "wall_s": round(result.wall_s, 2), "run_dir": str(result.run_dir), "hosts": summary}  # fmt: skip
-        typer.echo(json.dumps(doc, indent=2))
+        print_json(doc)
         raise typer.Exit(result.exit_code)
     total = {k: sum(v[k] for v in summary.values()) for k in ("ok", "changed", "failed", "unreachable")}
     counts = ", ".join(f"{k} {n}" for k, n in total.items())

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from regionkit.catalog.model import AcceleratorCatalog, PartnerCatalog, PolicySpec, RegionSpec, ServerModelCatalog
 from regionkit.catalog.validate import VALIDATORS, ValidationReport, validate
-from regionkit.commands._shared import OutputFormat, console, user_errors, work
+from regionkit.commands._shared import OutputFormat, console, print_json, user_errors, work
 from regionkit.errors import EXIT_FAILED, EXIT_OK, BadInputError
 from regionkit.planning.servers import summarize_region
 
@@ -23,11 +23,11 @@ def regions(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """List every region: partners, pools, accelerators, power used/contracted, status, regimes."""
-    with work(ctx) as s:
+    with work(ctx, fmt is OutputFormat.json) as s:
         catalog = s.catalog
         rows = [summarize_region(catalog, catalog.regions[k]) for k in sorted(catalog.regions)]
     if fmt is OutputFormat.json:
-        console.print_json(json.dumps([asdict(r) for r in rows]))
+        print_json([asdict(r) for r in rows])
         return
     table = Table(title=f"regions ({len(rows)})", title_justify="left")
     for col in ("key", "metro", "partners", "pools", "accelerators", "power kW used/contracted", "status", "regimes"):
@@ -57,10 +57,10 @@ def validate_cmd(
 
     Exit 0 when clean (warnings allowed), 1 for findings at error level, 4 for malformed input.
     """
-    with work(ctx) as s:
+    with work(ctx, fmt is OutputFormat.json) as s:
         report = validate(s.catalog, region_keys or None, skip or ())
     if fmt is OutputFormat.json:
-        console.print_json(json.dumps(report.to_dict()))
+        print_json(report.to_dict())
     else:
         print_report(report)
     raise typer.Exit(EXIT_FAILED if report.errors else EXIT_OK)
@@ -106,8 +106,11 @@ def schema(
     console.print_json(json.dumps(model.model_json_schema()))
 
 
-def validators_cmd() -> None:
+def validators_cmd(fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text) -> None:
     """List the validators: id, severity, what each checks."""
+    if fmt is OutputFormat.json:
+        print_json([{"id": v.id, "severity": v.severity, "checks": v.checks, "why": v.why} for v in VALIDATORS])
+        return
     table = Table()
     for col in ("id", "severity", "checks"):
         table.add_column(col)

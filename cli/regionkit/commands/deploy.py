@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from regionkit.commands._shared import console, print_error, say, work
+from regionkit.commands._shared import OutputFormat, console, print_error, print_json, say, work
 from regionkit.commands.verify import print_verify
 from regionkit.services.deploy import deploy as run_deploy
 
@@ -16,12 +16,26 @@ def deploy(
     ctx: typer.Context,
     region_key: Annotated[str, typer.Argument(metavar="REGION")],
     backend: Annotated[str | None, typer.Option("--backend", help="State backend URL for the stack's `up`.")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """The whole chain: validate, the region's hosts (`up` for a stack; the lab's own, or lab stand-ins
     for the region), inventory, mirror sync, bootstrap, verify. Stops at the first failed stage and
     prints the command that resumes from there."""
-    with work(ctx) as s:
+    with work(ctx, fmt is OutputFormat.json) as s:
         result = run_deploy(s, region_key, backend)
+    if fmt is OutputFormat.json:
+        print_json(
+            {
+                "region": region_key,
+                "exit_code": result.exit_code,
+                "stages": [{"name": n, "seconds": round(sec, 1)} for n, sec in result.stages],
+                "failed": {"stage": result.failed.name, "resume": result.failed.resume} if result.failed else None,
+                "error": str(result.error) if result.error else None,
+                "notes": result.notes,
+                "verify": result.report.to_dict() if result.report else None,
+            }
+        )
+        raise typer.Exit(result.exit_code)
     for note in result.notes:
         say(note)
     if result.report is not None:

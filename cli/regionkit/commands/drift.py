@@ -60,7 +60,7 @@ def drift(
     Exit 0 no drift, 2 drift found, 3 hosts unreachable, 1 a layer could not run, 4 bad input.
     Each finding says how to reconcile it (`regionkit up` or `regionkit bootstrap --limit --tags`).
     """
-    with work(ctx) as s:
+    with work(ctx, fmt != DriftFormat.text) as s:
         keys = choose_regions(s, regions or [], all_)
         result = run_drift(s, keys, parse_layers(layers), level, limit, backend)
         if output:

@@ -9,10 +9,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from regionkit.commands._shared import console, say, work
-from regionkit.errors import EXIT_FAILED, EXIT_UNREACHABLE
+from regionkit.commands._shared import OutputFormat, console, print_json, say, work
+from regionkit.errors import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from regionkit.services import lab as service
 
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="text or json.")]
 app = typer.Typer(help="Local lab hosts (network namespaces + systemd + sshd) for the `lab` region.", no_args_is_help=True)
 
 
@@ -20,13 +21,19 @@ app = typer.Typer(help="Local lab hosts (network namespaces + systemd + sshd) fo
 def up(
     ctx: typer.Context,
     nodes: Annotated[int | None, typer.Option("--nodes", help="Number of hosts (default: as declared, 2 zones x 2).")] = None,
+    fmt: FormatOpt = OutputFormat.text,
 ) -> None:
     """Build the lab hosts, the mirror (apt proxy + S3) and inventories/lab/hosts.yml. Needs root."""
-    with work(ctx) as s:
+    with work(ctx, fmt is OutputFormat.json) as s:
         result = service.lab_up(s, nodes)
+    plan = result.plan
+    if fmt is OutputFormat.json:
+        hosts = {h.name: {"address": str(h.address), "pool": h.pool} for h in plan.hosts}
+        mirror = {"apt_proxy": plan.apt_proxy, "s3": plan.s3_endpoint}
+        print_json({"region": plan.region, "hosts": hosts, "mirror": mirror, "inventory": str(result.inventory), "up_s": result.up_s})
+        return
     if result.image_built_s:
         say(f"base image built in {result.image_built_s} s (cached for next time)")
-    plan = result.plan
     console.print(
         Text.assemble(
             ("lab up", "green"),
@@ -37,20 +44,35 @@ def up(
 
 
 @app.command("down")
-def down(ctx: typer.Context) -> None:
+def down(ctx: typer.Context, fmt: FormatOpt = OutputFormat.text) -> None:
     """Remove every namespace, link, mount, process and server the lab made. Idempotent. Needs root."""
     started = time.monotonic()
-    with work(ctx) as s:
+    with work(ctx, fmt is OutputFormat.json) as s:
         removed = service.lab_down(s)
+    if fmt is OutputFormat.json:
+        print_json({"removed": removed, "seconds": round(time.monotonic() - started, 1)})
+        return
     parts = ", ".join(f"{n} {k}" for k, n in removed.items() if n)
     console.print(Text.assemble(("lab down", "green"), f" in {time.monotonic() - started:.1f} s: {parts or 'nothing was up'}"))
 
 
 @app.command("status")
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context, fmt: FormatOpt = OutputFormat.text) -> None:
     """Hosts, addresses, sshd reachability and mirror health. Exit 3 when hosts are unreachable."""
-    with work(ctx) as s:
+    with work(ctx, fmt is OutputFormat.json) as s:
         st, region = service.lab_status(s)
+    healthy = all(h.ssh for h in st.hosts) and st.apt_proxy and st.s3
+    if fmt is OutputFormat.json:
+        hosts = [{"name": h.name, "address": h.address, "pool": h.pool, "running": h.running, "ssh": h.ssh} for h in st.hosts]
+        print_json(
+            {
+                "up": bool(st.hosts),
+                "stands_for": region,
+                "hosts": hosts,
+                "mirror": {**st.endpoint, "apt_ok": st.apt_proxy, "s3_ok": st.s3},
+            }
+        )
+        raise typer.Exit(EXIT_FAILED if not st.hosts else EXIT_OK if healthy else EXIT_UNREACHABLE)
     if not st.hosts:
         console.print("lab is down")
         raise typer.Exit(EXIT_FAILED)
@@ -61,5 +83,5 @@ def status(ctx: typer.Context) -> None:
     console.print(table)
     state = {True: "ok", False: "down"}
     say(f"apt proxy {st.endpoint['apt_proxy']}: {state[st.apt_proxy]}; S3 {st.endpoint['s3']}: {state[st.s3]}")
-    if not all(h.ssh for h in st.hosts) or not (st.apt_proxy and st.s3):
+    if not healthy:
         raise typer.Exit(EXIT_UNREACHABLE)

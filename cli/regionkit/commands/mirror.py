@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from regionkit.commands._shared import console, say, work
+from regionkit.commands._shared import OutputFormat, console, print_json, say, work
 from regionkit.services.mirror import mirror_sync
 
 app = typer.Typer(help="The region's artifact mirror (S3-compatible).", no_args_is_help=True)
@@ -19,10 +19,14 @@ def sync(
     ctx: typer.Context,
     region_key: Annotated[str, typer.Argument(metavar="REGION")],
     source: Annotated[Path | None, typer.Option("--from", help="Folder with the vendor artifacts (any depth).")] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """Upload the artifacts the region's pools need, with a sha256 manifest; pin the sums in its inventory."""
-    with work(ctx) as s:
+    with work(ctx, fmt is OutputFormat.json) as s:
         result = mirror_sync(s, region_key, source)
+    if fmt is OutputFormat.json:
+        print_json({"region": region_key, "pins": str(result.pins), "artifacts": [a.__dict__ for a in result.synced]})
+        return
     for a in result.synced:
         say(f"  {a.key}  sha256 {a.sha256[:16]}…  {a.size} bytes")
     console.print(

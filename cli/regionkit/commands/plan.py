@@ -63,7 +63,7 @@ def plan(
     No credentials, no engine, no network. JSON output is sorted and stable, for diffs in review.
     The policy pack runs over the result; a violation exits 1.
     """
-    with work(ctx) as s:
+    with work(ctx, fmt is OutputFormat.json) as s:
         if all_regions == (region_key is not None):
             raise BadInputError("plan: give one REGION or --all")
         docs = [r.to_dict() for r in plan_stacks(s, stack_regions(s) if all_regions else [str(region_key)])]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from regionkit.commands._shared import console, say, work
+from regionkit.commands._shared import console, print_json, say, work
 from regionkit.errors import BadInputError
 from regionkit.planning.acceptance import VerifyReport
 from regionkit.reports.markdown import verify_markdown
@@ -51,12 +50,12 @@ def verify(
 
     Exit 0 all pass, 1 any failure, 3 unreachable. Writes a Markdown and HTML report.
     """
-    with work(ctx) as s:
+    with work(ctx, fmt != "text") as s:
         if fmt not in ("text", "json", "markdown"):
             raise BadInputError(f"--format {fmt}: use text, json or markdown")
         report = run_verify(s, region_key, level, limit, junit)
     if fmt == "json":
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        print_json(report.to_dict())
     elif fmt == "markdown":
         typer.echo(verify_markdown(report))
     else:

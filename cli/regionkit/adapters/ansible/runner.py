@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import ansible_runner
-
 from regionkit.errors import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from regionkit.planning.results import HostResult, TaskResult
 from regionkit.workspace import Workspace
@@ -152,6 +150,8 @@ def run_playbook(
     """Run `playbook` on the region's hosts; per-host results from the runner's events and stats.
 
     The roles are looked up beside the playbook's folder (`<content root>/roles`)."""
+    import ansible_runner  # the nodes extra; imported when a playbook runs, not when regionkit starts
+
     started = time.monotonic()
     run_dir = workspace.run_folder("runs", region)
     facts = workspace.facts_dir(region)

@@ -40,7 +40,12 @@ class EngineSettings:
 
     @property
     def stacks_dir(self) -> Path:
-        return self.stacks or content_root().stacks
+        """The Pulumi project: the catalog's own (a site made by `regionkit init`, or a clone), where
+        the stacks' configuration files live; else the content root's."""
+        if self.stacks:
+            return self.stacks
+        own = self.root / "stacks"
+        return own if (own / "Pulumi.yaml").is_file() else content_root().stacks
 
     @property
     def workspace(self) -> Workspace:

@@ -10,11 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
-from botocore.client import Config
-from botocore.exceptions import BotoCoreError, ClientError
-
 from regionkit.errors import BadInputError, RegionkitError
+
+# boto3 is in the aws, alicloud and nodes extras: imported when the mirror is used, not at start-up.
 
 
 @dataclass(frozen=True)
@@ -26,6 +24,9 @@ class MirrorEndpoint:
 
 
 def client(endpoint: MirrorEndpoint) -> Any:
+    import boto3
+    from botocore.client import Config
+
     creds = endpoint.credentials
     session = boto3.session.Session(
         aws_access_key_id=creds.get("AWS_ACCESS_KEY_ID"),
@@ -45,22 +46,30 @@ def client(endpoint: MirrorEndpoint) -> Any:
     )
 
 
+def _errors() -> tuple[type[Exception], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError)
+
+
 def _failed(endpoint: MirrorEndpoint, what: str, exc: Exception) -> RegionkitError:
     return RegionkitError(f"mirror {endpoint.url}/{endpoint.bucket}: cannot {what}: {exc}")
 
 
 def put_object(endpoint: MirrorEndpoint, key: str, body: bytes) -> None:
+    s3 = client(endpoint)
     try:
-        client(endpoint).put_object(Bucket=endpoint.bucket, Key=key, Body=body)
-    except (BotoCoreError, ClientError) as exc:
+        s3.put_object(Bucket=endpoint.bucket, Key=key, Body=body)
+    except _errors() as exc:
         raise _failed(endpoint, f"put {key}", exc) from None
 
 
 def get_object(endpoint: MirrorEndpoint, key: str) -> bytes:
+    s3 = client(endpoint)
     try:
-        body: bytes = client(endpoint).get_object(Bucket=endpoint.bucket, Key=key)["Body"].read()
+        body: bytes = s3.get_object(Bucket=endpoint.bucket, Key=key)["Body"].read()
         return body
-    except (BotoCoreError, ClientError) as exc:
+    except _errors() as exc:
         raise _failed(endpoint, f"get {key}", exc) from None
 
 
@@ -72,7 +81,8 @@ def presigned_url(endpoint: MirrorEndpoint, key: str, expires_s: int = 3600) -> 
 
 
 def list_buckets(endpoint: MirrorEndpoint) -> list[str]:
+    s3 = client(endpoint)
     try:
-        return [b["Name"] for b in client(endpoint).list_buckets().get("Buckets", [])]
-    except (BotoCoreError, ClientError) as exc:
+        return [b["Name"] for b in s3.list_buckets().get("Buckets", [])]
+    except _errors() as exc:
         raise RegionkitError(f"mirror {endpoint.url}: {exc}") from None
