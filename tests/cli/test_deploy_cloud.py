@@ -29,8 +29,10 @@ def deploy(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def copy_repo(tmp_path: Path) -> Path:
-    """A user's catalog: inventories/ only (regionkit's content comes from the installed package)."""
+    """A user's site: inventories/, and stacks/ for its stack files (`up` writes a new stack's salt
+    there, to be committed; the engine uses the site's Pulumi project when it has one)."""
     shutil.copytree(REPO / "inventories", tmp_path / "inventories", ignore=shutil.ignore_patterns("hosts.yml"))
+    shutil.copytree(REPO / "stacks", tmp_path / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
     return tmp_path
 
 
@@ -50,7 +52,13 @@ def test_deploy_runs_up_and_inventory_from_the_stack_then_stops_at_mirror_sync(t
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps(synthesize(REPO / "stacks", REGION).outputs))
     log = tmp_path / "pulumi.log"
-    proc = deploy(root, FAKE_PULUMI_OUTPUTS=str(outputs), FAKE_PULUMI_LOG=str(log), FAKE_PULUMI_CHANGES='{"create": 90}')
+    proc = deploy(
+        root,
+        FAKE_PULUMI_OUTPUTS=str(outputs),
+        FAKE_PULUMI_LOG=str(log),
+        FAKE_PULUMI_CHANGES='{"create": 90}',
+        FAKE_PULUMI_STACKS=str(tmp_path / "stacks.txt"),  # a backend that has no stack yet: `up` creates it
+    )
     assert "up: done" in proc.stdout and "inventory: done" in proc.stdout, proc.stdout + proc.stderr
     assert (root / "inventories" / REGION / "hosts.yml").exists()
     assert any("up" in json.loads(line) for line in log.read_text().splitlines())

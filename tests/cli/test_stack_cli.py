@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -78,13 +79,16 @@ def test_up_runs_the_engine_with_the_pack_when_ready(
     catalog_root: Path, edit: Edit, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     edit("nl-ams-1", lambda d: [z.update(link={"location": f"ap-nl-ams-{z['id'][-1]}"}) for z in d["zones"]])
+    shutil.copytree(REPO / "stacks", catalog_root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))  # the site's stack files
     log = tmp_path / "log"
     monkeypatch.setenv("REGIONKIT_PULUMI_ROOT", str(FAKE))
     monkeypatch.setenv("FAKE_PULUMI_LOG", str(log))
+    monkeypatch.setenv("FAKE_PULUMI_STACKS", str(tmp_path / "stacks.txt"))  # a backend without the stack: `up` creates it
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only")
     code, out, err = run("up", "nl-ams-1", root=catalog_root)
     assert code == 0, err
     assert "up nl-ams-1: create 1" in out
+    assert "encryptionsalt:" in (catalog_root / "stacks" / "Pulumi.nl-ams-1.yaml").read_text()  # written once, to commit
     up = next(json.loads(line) for line in log.read_text().splitlines() if '"up"' in line)
     config = json.loads(Path(up[up.index("--policy-pack-config") + 1]).read_text())
     assert config["no-replication-out-of-jurisdiction"]["allowedRegions"] == ["eu-central-1"]
