@@ -36,8 +36,11 @@ def copy_repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_deploy_stops_at_up_while_the_link_is_unknown(tmp_path: Path) -> None:
+def test_deploy_stops_at_up_while_the_region_is_not_ready(tmp_path: Path) -> None:
     root = copy_repo(tmp_path)
+    region_file = root / "inventories" / REGION / "region.yml"
+    # the node activations expired: validate warns (readiness.registration) and `up` refuses until re-issued
+    region_file.write_text(region_file.read_text().replace("rotated: 2026-11-20", "rotated: 2026-01-02"))
     proc = deploy(root, FAKE_PULUMI_EVENTS=str(REPO / "tests/fixtures/pulumi_events/preview_create.jsonl"))
     assert proc.returncode == 1
     assert "validate: done" in proc.stdout
