@@ -3,29 +3,60 @@ resources. Chosen by the region's declaration (cloud.backend)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import pulumi
 
-from regionkit.planning.servers import PoolPlan
-from regionkit.planning.stack import BucketPlan, LinkPlan, RulePlan, StackPlan
+from regionkit.planning.stack import BucketPlan, LinkPlan, PoolStackPlan, StackPlan
 
 Tags = dict[str, str]
 
 
 @dataclass
 class NetworkHandle:
-    """The region's network: its id, and the hub dedicated links attach to (AWS: DX gateway)."""
+    """The region's VPC: its id, its own subnets per cloud zone, and the route table they use."""
 
     id: pulumi.Output[str]
-    hub_id: pulumi.Output[str] | None = None
+    subnets: dict[str, pulumi.Output[str]]  # cloud zone -> subnet / vSwitch id
+    route_table_id: pulumi.Output[str]
+
+
+@dataclass
+class HubHandle:
+    """What enabled links attach to: the DX gateway (aws) or the CEN transit router (alicloud)."""
+
+    id: pulumi.Output[str]
+    cen_id: pulumi.Output[str] | None = None
+    route_table_id: pulumi.Output[str] | None = None
 
 
 @dataclass
 class BucketHandle:
     name: pulumi.Output[str]
-    endpoint: str
+
+
+@dataclass
+class Registration:
+    """A pool's activation, where the stack creates one (aws); both values are Pulumi secrets."""
+
+    activation_id: pulumi.Output[str]
+    activation_code: pulumi.Output[str]
+
+
+@dataclass
+class DnsHandle:
+    zone_id: pulumi.Output[str]
+    depends: list[pulumi.Resource] = field(default_factory=list)
+
+
+def kept(plan: StackPlan, name: str, opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+    """Options for a resource `destroy` must leave alone (the plan's kept list): protected, so the
+    engine refuses to delete or replace it, and retained on delete, so even an unprotected delete
+    only forgets it."""
+    if name not in {k.name for k in plan.kept_on_destroy()}:
+        return opts
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True))
 
 
 class CloudBackend(Protocol):
@@ -35,7 +66,11 @@ class CloudBackend(Protocol):
 
     def network(self, plan: StackPlan, opts: pulumi.ResourceOptions) -> NetworkHandle: ...
 
-    def dns_zone(self, plan: StackPlan, network: NetworkHandle, opts: pulumi.ResourceOptions) -> pulumi.Output[str]: ...
+    def colo_prefix_list(self, plan: StackPlan, network: NetworkHandle, opts: pulumi.ResourceOptions) -> pulumi.Output[str]: ...
+
+    def dns_zone(
+        self, plan: StackPlan, network: NetworkHandle, colo_list: pulumi.Output[str], opts: pulumi.ResourceOptions
+    ) -> DnsHandle: ...
 
     def kms_key(self, plan: StackPlan, opts: pulumi.ResourceOptions) -> pulumi.Output[str]: ...
 
@@ -43,27 +78,17 @@ class CloudBackend(Protocol):
         self, plan: StackPlan, bucket: BucketPlan, key_id: pulumi.Output[str], opts: pulumi.ResourceOptions
     ) -> BucketHandle: ...
 
-    def prefix_list(self, name: str, cidrs: tuple[str, ...], tags: Tags, opts: pulumi.ResourceOptions) -> pulumi.Output[str]: ...
-
-    def subnet(
-        self, name: str, network: NetworkHandle, cidr: str, cloud_zone: str, tags: Tags, opts: pulumi.ResourceOptions
+    def mirror_endpoint(
+        self, plan: StackPlan, network: NetworkHandle, colo_list: pulumi.Output[str], opts: pulumi.ResourceOptions
     ) -> pulumi.Output[str]: ...
 
-    def link(self, link: LinkPlan, network: NetworkHandle, tags: Tags, opts: pulumi.ResourceOptions) -> None: ...
+    def hub(self, plan: StackPlan, network: NetworkHandle, dns: DnsHandle, opts: pulumi.ResourceOptions) -> HubHandle: ...
 
-    def security_group(
-        self,
-        name: str,
-        network: NetworkHandle,
-        rules: tuple[RulePlan, ...],
-        management_list: pulumi.Output[str],
-        tags: Tags,
-        opts: pulumi.ResourceOptions,
-    ) -> pulumi.Output[str]: ...
+    def link(self, plan: StackPlan, link: LinkPlan, hub: HubHandle | None, tags: Tags, opts: pulumi.ResourceOptions) -> None: ...
 
     def dns_record(self, zone_id: pulumi.Output[str], domain: str, host: str, address: str, opts: pulumi.ResourceOptions) -> None: ...
 
-    def node_registration(self, pool: PoolPlan, tags: Tags, opts: pulumi.ResourceOptions) -> None: ...
+    def node_registration(self, plan: StackPlan, pool: PoolStackPlan, opts: pulumi.ResourceOptions) -> Registration | None: ...
 
 
 def backend_for(plan: StackPlan) -> CloudBackend:

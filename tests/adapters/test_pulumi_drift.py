@@ -4,6 +4,7 @@ event logs: read-only, property drift against the ignore list, a deleted resourc
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,14 @@ REGION = "br-sao-1"
 
 @pytest.fixture
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[engine.EngineSettings, Path]:
+    stacks = tmp_path / "project"  # a deployed stack: its salt committed in the stack file
+    shutil.copytree(REPO / "stacks", stacks, ignore=shutil.ignore_patterns("__pycache__"))
+    stack_file = stacks / f"Pulumi.{REGION}.yaml"
+    stack_file.write_text(stack_file.read_text() + "encryptionsalt: v1:dGVzdA==:v1:dGVzdA==:dGVzdA==\n")
     log = tmp_path / "pulumi.log"
     monkeypatch.setenv("FAKE_PULUMI_LOG", str(log))
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "passphrase-never-in-reports")
-    return engine.EngineSettings(root=tmp_path, pulumi_root=str(FAKE)), log
+    return engine.EngineSettings(root=tmp_path, pulumi_root=str(FAKE), stacks=stacks), log
 
 
 def cloud(settings: engine.EngineSettings, monkeypatch: pytest.MonkeyPatch, events: str, **env: str) -> d.LayerRun:

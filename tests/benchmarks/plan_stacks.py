@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import best_of  # noqa: E402
 
 from regionkit.adapters.pulumi.mock_engine import synthesize  # noqa: E402
+from regionkit.catalog.load import SHARED_FILES  # noqa: E402
 
 
 def region_yaml(key: str, zones: int, pools_per_zone: int, first_octet: int = 40) -> str:
@@ -37,6 +38,7 @@ def region_yaml(key: str, zones: int, pools_per_zone: int, first_octet: int = 40
     facility: "equinix:FR5"
     cloud_zone: eu-central-1{letters[n]}
     contracted_kw: 5000
+    link: {{state: enabled, location: ap-bench-{n}, port: 10GBase-LR, vlan_id: {100 + n}, peer_asn: 64600}}
     network:
       management: {pre}.{third}.0/22
       storage: {pre}.{third + 8}.0/22
@@ -56,11 +58,12 @@ metro: Frankfurt
 country: DE
 jurisdiction: EU
 status: live
-cloud: {{backend: alicloud, region_id: eu-central-1}}
+cloud: {{backend: alicloud, region_id: eu-central-1, zones: [eu-central-1a, eu-central-1b]}}
 network:
   supernet: 10.{first_octet}.0.0/14
   monitoring: 10.{first_octet + 3}.240.0/24
   interconnect: 10.{first_octet + 3}.250.0/24
+  vpc: 10.{first_octet + 3}.224.0/24
 zones:
 {zone_text}pools:
 {pool_text}residency: {{data_regions: [eu-central-1]}}
@@ -78,7 +81,7 @@ def main() -> None:
         root = Path(tmp)
         inv = root / "inventories"
         inv.mkdir()
-        for f in ("accelerators.yml", "partners.yml", "policy.yml", "servers.yml"):
+        for f in SHARED_FILES:
             shutil.copy(REPO / "inventories" / f, inv / f)
         shutil.copytree(REPO / "stacks", root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
         for key, zones, first in (("zz-bnc-1", 2, 40), ("zz-bnc-2", 20, 44)):

@@ -26,7 +26,7 @@ import datetime as dt  # noqa: E402
 
 from _timing import best_of  # noqa: E402
 
-from regionkit.catalog.load import load_catalog  # noqa: E402
+from regionkit.catalog.load import SHARED_FILES, load_catalog  # noqa: E402
 from regionkit.catalog.validate import Context, _zone_subnets, check_overlaps, validate  # noqa: E402
 
 POOL = """  - name: p{p}
@@ -63,7 +63,7 @@ country: DE
 jurisdiction: EU
 status: live
 cloud: {{backend: alicloud, region_id: eu-central-1}}
-network: {{supernet: {pre}.0.0/16, monitoring: {pre}.240.0/24, interconnect: {pre}.250.0/24}}
+network: {{supernet: {pre}.0.0/16, monitoring: {pre}.240.0/24, interconnect: {pre}.250.0/24, vpc: {pre}.224.0/24}}
 zones:
 {zones}pools:
 {pools}residency: {{data_regions: [eu-central-1]}}
@@ -73,7 +73,7 @@ zones:
 def make_fleet(n: int, where: Path) -> Path:
     inv = where / "inventories"
     inv.mkdir(parents=True)
-    for f in ("accelerators.yml", "partners.yml", "policy.yml", "servers.yml"):
+    for f in SHARED_FILES:
         shutil.copy(REPO / "inventories" / f, inv / f)
     for i in range(n):
         (inv / f"zz-gen-{i}").mkdir()

@@ -29,13 +29,18 @@ def deploy(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def copy_repo(tmp_path: Path) -> Path:
-    """A user's catalog: inventories/ only (regionkit's content comes from the installed package)."""
+    """A user's site: inventories/, and stacks/ for its stack files (`up` writes a new stack's salt
+    there, to be committed; the engine uses the site's Pulumi project when it has one)."""
     shutil.copytree(REPO / "inventories", tmp_path / "inventories", ignore=shutil.ignore_patterns("hosts.yml"))
+    shutil.copytree(REPO / "stacks", tmp_path / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
     return tmp_path
 
 
-def test_deploy_stops_at_up_while_the_link_is_unknown(tmp_path: Path) -> None:
+def test_deploy_stops_at_up_while_the_region_is_not_ready(tmp_path: Path) -> None:
     root = copy_repo(tmp_path)
+    region_file = root / "inventories" / REGION / "region.yml"
+    # the node activations expired: validate warns (readiness.registration) and `up` refuses until re-issued
+    region_file.write_text(region_file.read_text().replace("rotated: 2026-11-20", "rotated: 2026-01-02"))
     proc = deploy(root, FAKE_PULUMI_EVENTS=str(REPO / "tests/fixtures/pulumi_events/preview_create.jsonl"))
     assert proc.returncode == 1
     assert "validate: done" in proc.stdout
@@ -50,7 +55,13 @@ def test_deploy_runs_up_and_inventory_from_the_stack_then_stops_at_mirror_sync(t
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps(synthesize(REPO / "stacks", REGION).outputs))
     log = tmp_path / "pulumi.log"
-    proc = deploy(root, FAKE_PULUMI_OUTPUTS=str(outputs), FAKE_PULUMI_LOG=str(log), FAKE_PULUMI_CHANGES='{"create": 90}')
+    proc = deploy(
+        root,
+        FAKE_PULUMI_OUTPUTS=str(outputs),
+        FAKE_PULUMI_LOG=str(log),
+        FAKE_PULUMI_CHANGES='{"create": 90}',
+        FAKE_PULUMI_STACKS=str(tmp_path / "stacks.txt"),  # a backend that has no stack yet: `up` creates it
+    )
     assert "up: done" in proc.stdout and "inventory: done" in proc.stdout, proc.stdout + proc.stderr
     assert (root / "inventories" / REGION / "hosts.yml").exists()
     assert any("up" in json.loads(line) for line in log.read_text().splitlines())

@@ -21,6 +21,9 @@ REGION = "br-sao-1"
 
 def test_cli_cloud_layer_exit_codes_and_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(REPO / "inventories", tmp_path / "inventories")
+    shutil.copytree(REPO / "stacks", tmp_path / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    stack_file = tmp_path / "stacks" / f"Pulumi.{REGION}.yaml"  # as committed once `up` created the stack
+    stack_file.write_text(stack_file.read_text() + "encryptionsalt: v1:dGVzdA==:v1:dGVzdA==:dGVzdA==\n")
     monkeypatch.setenv("REGIONKIT_PULUMI_ROOT", str(FAKE))
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "passphrase-never-in-reports")
     runner = CliRunner()

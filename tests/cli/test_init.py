@@ -19,7 +19,7 @@ def test_a_new_site_validates_and_plans(tmp_path: Path) -> None:
     result = runner.invoke(app, ["init", str(site)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (site / "inventories").iterdir()) == [
-        "accelerators.yml", "nl-ams-1", "partners.yml", "policy.yml", "servers.yml",
+        "accelerators.yml", "clouds.yml", "nl-ams-1", "partners.yml", "policy.yml", "servers.yml",
     ]  # fmt: skip
     shim = (site / "stacks" / "__main__.py").read_text()
     assert "run_stack_program()" in shim and len(shim.splitlines()) <= 6  # a shim, not the program

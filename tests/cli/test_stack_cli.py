@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from regionkit.acceptance.conftest import plain
+from regionkit.adapters.pulumi.policy_runner import load_policies
 from regionkit.commands.app import app
 
 from ..conftest import REPO, Edit
@@ -30,7 +32,8 @@ def test_plan_shows_the_resource_tree_and_counts() -> None:
     code, out, _ = run("plan", "nl-ams-1")
     assert code == 0
     assert "regionkit:zone:Zone nl-ams-1a" in out
-    assert "alicloud:expressconnect/physicalConnection:PhysicalConnection" in out
+    assert "alicloud:privatelink/vpcEndpoint:VpcEndpoint" in out  # the mirror's private endpoint
+    assert "alicloud:expressconnect/physicalConnection:PhysicalConnection" not in out  # links are planned: nothing ordered
     assert "per zone" in out and "per type" in out
 
 
@@ -71,23 +74,38 @@ def test_up_without_the_cli_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp
 def test_up_refuses_a_region_that_is_not_ready(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REGIONKIT_PULUMI_ROOT", str(FAKE))
     code, _, err = run("up", "nl-ams-1")
-    assert code == 1 and "readiness.link" in err and "stop it being applied" in err
+    assert code == 1 and "readiness.kms-instance" in err and "stop it being applied" in err
 
 
-def test_up_runs_the_engine_with_the_pack_when_ready(
+def test_up_refuses_an_ordered_link_without_its_location(catalog_root: Path, edit: Edit, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(REPO / "stacks", catalog_root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    edit("nl-ams-1", lambda d: d["zones"][0].update(link={"state": "ordered", "port": "10GBase-LR"}))
+    monkeypatch.setenv("REGIONKIT_PULUMI_ROOT", str(FAKE))
+    code, _, err = run("up", "nl-ams-1", root=catalog_root)
+    assert code == 1 and "link.state" in err and "zones[0].link.location" in err
+
+
+def test_up_creates_the_stack_once_and_runs_the_engine_with_the_pack(
     catalog_root: Path, edit: Edit, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    edit("nl-ams-1", lambda d: [z.update(link={"location": f"ap-nl-ams-{z['id'][-1]}"}) for z in d["zones"]])
+    shutil.copytree(REPO / "stacks", catalog_root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))  # the site's stack files
+    edit("clouds.yml", lambda d: d["alicloud"]["eu-central-1"].update(kms_instance="kst-fra65f1c2e7d"))
     log = tmp_path / "log"
     monkeypatch.setenv("REGIONKIT_PULUMI_ROOT", str(FAKE))
     monkeypatch.setenv("FAKE_PULUMI_LOG", str(log))
+    monkeypatch.setenv("FAKE_PULUMI_STACKS", str(tmp_path / "stacks.txt"))
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only")
     code, out, err = run("up", "nl-ams-1", root=catalog_root)
     assert code == 0, err
     assert "up nl-ams-1: create 1" in out
-    up = next(json.loads(line) for line in log.read_text().splitlines() if '"up"' in line)
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    init = next(c for c in calls if "init" in c)
+    assert init[init.index("--secrets-provider") + 1] == "passphrase"
+    assert "encryptionsalt:" in (catalog_root / "stacks" / "Pulumi.nl-ams-1.yaml").read_text()
+    up = next(c for c in calls if "up" in c)
     config = json.loads(Path(up[up.index("--policy-pack-config") + 1]).read_text())
     assert config["no-replication-out-of-jurisdiction"]["allowedRegions"] == ["eu-central-1"]
+    assert set(config) == {p.name for p in load_policies(catalog_root / "stacks").POLICIES}
 
 
 def test_destroy_asks_and_does_nothing_without_yes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

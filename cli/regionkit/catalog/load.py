@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from regionkit.catalog.model import (
     AcceleratorCatalog,
+    CloudCatalog,
     PartnerCatalog,
     PolicySpec,
     RegionSpec,
@@ -27,6 +28,8 @@ from regionkit.catalog.model import (
 )
 from regionkit.errors import BadInputError, CatalogError
 
+# The shared catalog files every catalog root holds beside its region folders.
+SHARED_FILES = ("accelerators.yml", "partners.yml", "policy.yml", "servers.yml", "clouds.yml")
 MAX_FILE_BYTES = 1024 * 1024  # a region declaration is a few KiB; 1 MiB means a mistake
 ROOT_ENV = "REGIONKIT_ROOT"
 
@@ -65,6 +68,7 @@ class Catalog:
     regions: dict[str, RegionSpec]
     region_files: dict[str, Path] = field(default_factory=dict)
     servers: ServerModelCatalog = field(default_factory=ServerModelCatalog)
+    clouds: CloudCatalog = field(default_factory=CloudCatalog)
 
     @property
     def inventories(self) -> Path:
@@ -155,6 +159,7 @@ def _load(root: Path) -> Catalog:
     accelerators = typed(inv / "accelerators.yml", AcceleratorCatalog)
     partners = typed(inv / "partners.yml", PartnerCatalog)
     servers = typed(inv / "servers.yml", ServerModelCatalog)
+    clouds = typed(inv / "clouds.yml", CloudCatalog)
     policy_data = _read_yaml(inv / "policy.yml", rel(inv / "policy.yml"), problems)
     local = inv / "policy.local.yml"
     if policy_data is not None and local.exists():
@@ -189,9 +194,9 @@ def _load(root: Path) -> Catalog:
         files[region.key] = path
     if not regions and not problems:
         problems.append(f"{rel(inv)}/: no region folders; add inventories/<region>/region.yml")
-    if problems or accelerators is None or partners is None or policy is None or servers is None:
+    if problems or accelerators is None or partners is None or policy is None or servers is None or clouds is None:
         raise CatalogError(problems)
-    return Catalog(root, accelerators, partners, policy, regions, files, servers)
+    return Catalog(root, accelerators, partners, policy, regions, files, servers, clouds)
 
 
 def merge_policy(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -236,18 +236,69 @@ class PolicySpec(_Spec):
     drift: DriftSpec = Field(default_factory=DriftSpec, description="What `regionkit drift` leaves out, with reasons.")
 
 
+class AlicloudRegionSpec(_Spec):
+    """One Alibaba Cloud region: what it offers the stacks, and what the operator holds there."""
+
+    oss_zrs: bool = Field(description="OSS offers zone-redundant storage (ZRS) here; redundancy cannot change after creation.")
+    kms_instance: str = Field(
+        default="",
+        pattern=r"^(kst-[a-z0-9]+)?$",
+        description="The operator's KMS instance here (kst-...). Without one, Alibaba gives an account one default "
+        "key per region, so every region key lives in this instance.",
+    )
+    oss_private_service: str = Field(
+        default="",
+        description="PrivateLink endpoint service of OSS here (privatelink DescribeVpcEndpointServices): how the "
+        "colo reaches the mirror over the dedicated link.",
+    )
+    source: str
+    confidence: Confidence
+
+
+class CloudCatalog(_Spec):
+    """Per cloud region facts the stacks need (inventories/clouds.yml), each row sourced."""
+
+    alicloud: dict[str, AlicloudRegionSpec] = Field(default_factory=dict)
+
+
 # --- one region ------------------------------------------------------------------------------
+
+
+SECRETS_PROVIDER_RE = r"^(passphrase|awskms://[^\s]+|hashivault://[^\s]+)$"
 
 
 class CloudSpec(_Spec):
     backend: Backend = Field(description="alicloud or aws; none for the lab.")
     region_id: str = Field(default="", description="The cloud's own region id; empty while planned.")
+    zones: list[str] = Field(
+        default_factory=list,
+        description="Cloud zones the VPC's own subnets (DNS and mirror endpoints) span; at least two. "
+        "Default: the zones' cloud_zone values. alicloud: list the transit router's master zone first.",
+    )
+    asn: int | None = Field(
+        default=None,
+        ge=1,
+        le=4294967294,
+        description="BGP ASN of the cloud side: the DX gateway's Amazon-side ASN (aws, default 64512) or the "
+        "virtual border routers' local ASN (alicloud, default 45104).",
+    )
+    secrets_provider: str = Field(
+        default="passphrase",
+        pattern=SECRETS_PROVIDER_RE,
+        description="Pulumi secrets provider of the region's stack: passphrase, awskms://KEY?region=R, or "
+        "hashivault://KEY. Written as `secretsprovider:` in stacks/Pulumi.<region>.yaml.",
+    )
 
 
 class RegionNetworkSpec(_Spec):
     supernet: Net = Field(description="Every address of the region lies in it.")
     monitoring: Net = Field(description="Range the metrics scrapers live in.")
     interconnect: Net = Field(description="Peering range of the dedicated links; one /30 per zone, in zone order.")
+    vpc: Net | None = Field(
+        default=None,
+        description="The cloud VPC's own range (its endpoints live there): inside the supernet, outside every colo "
+        "range. Required for a cloud region.",
+    )
 
 
 class ZoneNetworkSpec(_Spec):
@@ -257,15 +308,46 @@ class ZoneNetworkSpec(_Spec):
     bmc: Net | None = None
 
 
-class LinkSpec(_Spec):
-    """The zone's dedicated link to the cloud (Express Connect on alicloud, Direct Connect on aws)."""
+LinkState = Literal["planned", "ordered", "enabled"]
 
+
+class LinkSpec(_Spec):
+    """The zone's dedicated link to the cloud (Express Connect on alicloud, Direct Connect on aws), in two
+    phases: `ordered` orders the circuit only; `enabled` (the carrier has built it and it is enabled in the
+    cloud) adds the border router or virtual interface, its BGP session and the attachment to the VPC."""
+
+    state: LinkState = Field(
+        default="planned",
+        description="planned: nothing is ordered; ordered: the circuit is ordered (created in the cloud); "
+        "enabled: the circuit is up and the link is routed and peered.",
+    )
     location: str = Field(
         default="",
-        description="Cloud access point id (alicloud DescribeAccessPoints) or Direct Connect location code (aws).",
+        description="Cloud access point id (alicloud DescribeAccessPoints) or Direct Connect location code (aws); "
+        "required from ordered on.",
     )
-    bandwidth_mbps: int = Field(default=10000, ge=50, le=400000)
-    vlan_id: int | None = Field(default=None, ge=1, le=4094, description="Default: 100 + zone index.")
+    kind: Literal["dedicated", "hosted"] = Field(
+        default="dedicated",
+        description="dedicated: a port of our own (port:); hosted: a partner's shared port (bandwidth:, connection_id:).",
+    )
+    port: str = Field(
+        default="",
+        description="Dedicated only: the cloud's port type (alicloud: 1000Base-LX, 10GBase-LR, ...) or port speed "
+        "(aws: 1Gbps, 10Gbps, 100Gbps, 400Gbps).",
+    )
+    bandwidth: str = Field(
+        default="",
+        description="Hosted only: the hosted connection's bandwidth as the cloud names it (aws: 50Mbps ... 25Gbps; "
+        "alicloud: 50M ... 10G).",
+    )
+    connection_id: str = Field(
+        default="",
+        description="Hosted only: the connection the partner provisioned into our account (aws dxcon-..., alicloud pc-...).",
+    )
+    vlan_id: int | None = Field(default=None, ge=0, le=4094, description="802.1Q VLAN of the link; required when enabled.")
+    peer_asn: int | None = Field(
+        default=None, ge=1, le=4294967294, description="BGP ASN of the partner's router; required when enabled."
+    )
 
 
 class ZoneSpec(_Spec):
@@ -385,6 +467,14 @@ class ReplicationSpec(_Spec):
     to: str = Field(description="Target cloud region id.")
 
 
+class RegistrationSpec(_Spec):
+    """How the region's nodes register with the cloud's node manager (SSM hybrid activation on aws; Cloud
+    Assistant activation on alicloud, created at bootstrap)."""
+
+    rotated: dt.date = Field(description="The day the activations were last issued; changing it re-issues them.")
+    valid_days: int = Field(default=30, ge=1, le=30, description="Days an aws activation stays valid (AWS allows 30 at most).")
+
+
 class ResidencySpec(_Spec):
     data_regions: list[str] = Field(description="Cloud regions that may hold buckets and keys.")
     replication: list[ReplicationSpec] = []
@@ -412,6 +502,7 @@ class RegionSpec(_Spec):
     handover: HandoverAccessSpec | None = Field(
         default=None, description="How the BMCs of the servers the pools list are reached at handover."
     )
+    registration: RegistrationSpec | None = Field(default=None, description="Node registration; required for a cloud region.")
     suppress: list[SuppressionSpec] = []
 
     @field_validator("zones")
@@ -426,6 +517,12 @@ class RegionSpec(_Spec):
 
     def zone(self, zone_id: str) -> ZoneSpec | None:
         return next((z for z in self.zones if z.id == zone_id), None)
+
+    def cloud_zones(self) -> list[str]:
+        """The cloud zones the VPC's own subnets span: declared, or the zones' cloud zones in order."""
+        if self.cloud.zones:
+            return list(self.cloud.zones)
+        return list(dict.fromkeys(z.cloud_zone for z in self.zones if z.cloud_zone))
 
     def suppressed(self, validator_id: str) -> SuppressionSpec | None:
         return next((s for s in self.suppress if s.validator == validator_id), None)

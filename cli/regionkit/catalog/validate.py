@@ -6,6 +6,7 @@ report). Pure functions over the loaded catalog.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from ipaddress import IPv4Network
@@ -13,6 +14,7 @@ from typing import Literal
 
 from packaging.version import InvalidVersion, Version
 
+from regionkit.catalog.cloud_rules import LINK_RULES, MIN_SUBNET_PREFIX, RESERVED_ASNS, asn_in, describe_ranges
 from regionkit.catalog.load import Catalog, paused_gc
 from regionkit.catalog.model import (
     RESERVED_HOSTS,
@@ -323,14 +325,14 @@ def _zone_subnets(region: RegionSpec) -> Iterator[tuple[KeyPath, IPv4Network]]:
 @validator(
     "net.containment",
     "error",
-    "Every zone subnet, the monitoring range and each handed-over address lie inside the region's supernet",
-    "Routes, security groups and the VPC are built from the supernet; an address outside it is unreachable",
+    "Every zone subnet, the monitoring, interconnect and VPC ranges and each handed-over address lie inside the region's supernet",
+    "Routes and the region's address plan are built from the supernet; an address outside it is unreachable",
 )
 def check_containment(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
     sup = region.network.supernet
-    for name in ("monitoring", "interconnect"):
+    for name in ("monitoring", "interconnect", "vpc"):
         net = getattr(region.network, name)
-        if not net.subnet_of(sup):
+        if net is not None and not net.subnet_of(sup):
             yield Issue(("network", name), net, f"outside the supernet {sup}", f"choose a range inside {sup}")
     for path, net in _zone_subnets(region):
         if not net.subnet_of(sup):
@@ -366,8 +368,8 @@ def check_overlaps(ctx: Context) -> dict[str, list[Issue]]:
     """Overlaps across all regions: one sort and a sweep, O(n log n) in the number of ranges.
     Each overlap is reported under both ranges' regions, so either region alone is refused.
 
-    Supernets must not overlap each other; inside a region, the zone subnets and the
-    monitoring range must not overlap each other.
+    Supernets must not overlap each other; inside a region, the zone subnets, the monitoring,
+    interconnect and VPC ranges must not overlap each other.
     """
     catalog = ctx.catalog
     found: dict[str, list[Issue]] = {}
@@ -393,6 +395,8 @@ def check_overlaps(ctx: Context) -> dict[str, list[Issue]]:
         inner = [(net, key, path) for path, net in _zone_subnets(region)]
         inner.append((region.network.monitoring, key, ("network", "monitoring")))
         inner.append((region.network.interconnect, key, ("network", "interconnect")))
+        if region.network.vpc is not None:
+            inner.append((region.network.vpc, key, ("network", "vpc")))
         sweep(inner)
     return found
 
@@ -1029,6 +1033,8 @@ def _lacks(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
         return
     if not region.cloud.region_id:
         yield Issue(("cloud", "region_id"), None, "no cloud region id", "set cloud.region_id once the cloud publishes one")
+    if region.network.vpc is None:
+        yield Issue(("network", "vpc"), None, "no VPC range", "declare network.vpc: a range of the supernet no colo range uses")
     for i, zone in enumerate(region.zones):
         if not zone.cloud_zone:
             yield Issue(("zones", i, "cloud_zone"), None, f"zone {zone.id} has no cloud zone", "set cloud_zone")
@@ -1071,21 +1077,291 @@ def check_applyable(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
                 )
 
 
+# --- the region's stack: VPC, cloud region facts, secrets, registration ------------------------
+
+# Both clouds take these VPC masks (AWS /16-/28, Alibaba /8-/28), and a /24 still splits into one
+# subnet of at least /28 per cloud zone (AWS's smallest subnet; Alibaba's vSwitch takes /16-/29).
+VPC_PREFIXES = (16, 24)
+MIN_CLOUD_ZONES = 2  # resolver and mirror endpoints, and (alicloud) the transit router's VPC attachment
+
+
+def _applyable_cloud(region: RegionSpec) -> bool:
+    return region.status != "planned" and region.cloud.backend != "none"
+
+
 @validator(
-    "readiness.link",
-    "warning",
-    "Each zone of a live or new cloud region names its dedicated-link location (access point or DX location)",
-    "The link is ordered by `up`; without a location the cloud refuses it, so `up` refuses the region first",
+    "stack.vpc",
+    "error",
+    "A live or new cloud region declares its VPC range (a /16 to /24 of the supernet) and at least two cloud zones for it",
+    "The VPC's local route would shadow any colo range inside it; its endpoints need two zones",
 )
-def check_link(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
-    if region.status == "planned" or region.cloud.backend == "none":
+def check_vpc(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    if not _applyable_cloud(region):
         return
-    what = {"alicloud": "Express Connect access point id", "aws": "Direct Connect location code"}[region.cloud.backend]
-    for i, zone in enumerate(region.zones):
-        if not zone.link.location:
+    vpc = region.network.vpc
+    if vpc is None:
+        yield Issue(
+            ("network", "vpc"),
+            None,
+            "no VPC range; the VPC needs its own range, outside every colo range",
+            f"declare network.vpc: a /24 of {region.network.supernet} that no zone, monitoring or interconnect range uses",
+        )
+    elif not VPC_PREFIXES[0] <= vpc.prefixlen <= VPC_PREFIXES[1]:
+        yield Issue(("network", "vpc"), vpc, "both clouds take a VPC of /16 to /24 here", "declare a /16 to /24")
+    zones = region.cloud_zones()
+    rid = region.cloud.region_id
+    if len(set(zones)) < MIN_CLOUD_ZONES:
+        yield Issue(
+            ("cloud", "zones"),
+            zones,
+            f"the VPC's subnets need {MIN_CLOUD_ZONES} cloud zones, the region names {len(set(zones))}",
+            f"list two zones of {rid or 'the cloud region'} under cloud.zones",
+        )
+    for i, zone in enumerate(region.cloud.zones):
+        if not (rid and zone[:-1] == rid and zone[-1].isalpha() and zone[-1].islower()):
+            yield Issue(("cloud", "zones", i), zone, "cloud zone ids are the region id plus a letter", f"use {rid}a, {rid}b, ...")
+    distinct = len(set(zones))
+    if vpc is not None and distinct >= MIN_CLOUD_ZONES and vpc.prefixlen + math.ceil(math.log2(distinct)) > MIN_SUBNET_PREFIX:
+        yield Issue(
+            ("cloud", "zones"),
+            zones,
+            f"{distinct} cloud zones split {vpc} into subnets smaller than /{MIN_SUBNET_PREFIX}",
+            "list fewer cloud zones under cloud.zones, or widen network.vpc",
+        )
+
+
+@validator(
+    "stack.cloud-region",
+    "error",
+    "A live or new Alibaba Cloud region's cloud region is listed in clouds.yml with its OSS redundancy and mirror endpoint service",
+    "Bucket redundancy cannot change after creation, and ZRS exists only in some regions; the colo reaches the mirror "
+    "only through a private endpoint",
+)
+def check_cloud_region(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    if not _applyable_cloud(region) or region.cloud.backend != "alicloud" or not region.cloud.region_id:
+        return
+    facts = ctx.catalog.clouds.alicloud.get(region.cloud.region_id)
+    if facts is None:
+        yield Issue(
+            ("cloud", "region_id"),
+            region.cloud.region_id,
+            "not listed in inventories/clouds.yml",
+            "add it under alicloud: with oss_zrs (from the OSS disaster-recovery page), its source and confidence",
+        )
+    elif not facts.oss_private_service:
+        yield Issue(
+            ("cloud", "region_id"),
+            region.cloud.region_id,
+            "clouds.yml names no oss_private_service here: the colo could not reach the mirror",
+            "set oss_private_service from privatelink DescribeVpcEndpointServices",
+        )
+
+
+@validator(
+    "readiness.kms-instance",
+    "warning",
+    "A live or new Alibaba Cloud region's keys have a KMS instance of the operator's own in clouds.yml",
+    "Without a KMS instance Alibaba gives an account one default key per region; `up` refuses the region first",
+)
+def check_kms_instance(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    if not _applyable_cloud(region) or region.cloud.backend != "alicloud":
+        return
+    facts = ctx.catalog.clouds.alicloud.get(region.cloud.region_id)
+    instance = facts.kms_instance if facts else ""
+    if not instance or "example" in instance:
+        yield Issue(
+            ("cloud", "region_id"),
+            region.cloud.region_id,
+            f"clouds.yml gives {'an example' if instance else 'no'} KMS instance for {region.cloud.region_id}",
+            f"buy a KMS instance in {region.cloud.region_id} (software key management) and set its kst- id in clouds.yml",
+        )
+
+
+def _awskms_region(url: str) -> str:
+    query = url.partition("?")[2]
+    params = dict(p.partition("=")[::2] for p in query.split("&") if p)
+    return params.get("region", "")
+
+
+@validator(
+    "stack.secrets",
+    "error",
+    "The stack's secrets provider is one Pulumi supports with a key inside the region's jurisdiction",
+    "Stack secrets (activation codes) are data too; Pulumi has no Alibaba KMS provider, so a region uses "
+    "passphrase, an AWS KMS key in its jurisdiction, or its own Vault",
+)
+def check_secrets(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    provider = region.cloud.secrets_provider
+    if not provider.startswith("awskms://"):
+        return
+    where = _awskms_region(provider)
+    country = ctx.catalog.policy.cloud_regions.get("aws", {}).get(where)
+    if not where:
+        yield Issue(("cloud", "secrets_provider"), provider, "the AWS KMS key names no region", "add ?region=<aws region>")
+    elif country not in _jurisdiction_countries(ctx, region):
+        yield Issue(
+            ("cloud", "secrets_provider"),
+            provider,
+            f"the key is in {where} ({country or 'unknown country'}), outside jurisdiction {region.jurisdiction}",
+            "use a key in a region of the jurisdiction, passphrase, or hashivault://",
+        )
+
+
+@validator(
+    "readiness.registration",
+    "warning",
+    "A live or new AWS region declares when its node activations were issued, and they have not expired",
+    "SSM activations expire (30 days at most) and are re-issued only by changing registration.rotated; `up` refuses an expired one",
+)
+def check_registration(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    if not _applyable_cloud(region) or region.cloud.backend != "aws":
+        return
+    reg = region.registration
+    if reg is None:
+        yield Issue(("registration",), None, "no node registration declared", "add registration: {rotated: <today>, valid_days: 30}")
+        return
+    expires = reg.rotated + dt.timedelta(days=reg.valid_days)
+    if reg.rotated > ctx.today:
+        yield Issue(("registration", "rotated"), reg.rotated, "is in the future; AWS counts 30 days from creation", "set it to today")
+    elif expires <= ctx.today:
+        yield Issue(
+            ("registration", "rotated"),
+            reg.rotated,
+            f"the activations expired on {expires}; nodes not yet registered cannot register",
+            f"set registration.rotated: {ctx.today} to re-issue them at the next `up`",
+        )
+
+
+# --- dedicated links, in two phases ----------------------------------------------------------
+
+
+def _link_issues(region: RegionSpec, i: int) -> Iterator[Issue]:
+    rules = LINK_RULES[region.cloud.backend]
+    zone = region.zones[i]
+    link = zone.link
+    at = ("zones", i, "link")
+    live = link.state in ("ordered", "enabled")
+    if live and not link.location:
+        yield Issue(
+            (*at, "location"),
+            None,
+            f"an {link.state} link needs the {rules.location_name} of {zone.facility}",
+            f"ask {zone.partner} and the cloud for it and set link.location, or keep the link planned",
+        )
+    if link.kind == "dedicated":
+        if link.bandwidth:
             yield Issue(
-                ("zones", i, "link", "location"),
-                None,
-                f"no {what} for {zone.facility}; `regionkit up` refuses the region until it is set",
-                f"ask {zone.partner} and the cloud for the {what} and set link.location",
+                (*at, "bandwidth"),
+                link.bandwidth,
+                "bandwidth is for hosted (shared) connections; a dedicated port takes its port type",
+                f"remove bandwidth and set port: one of {', '.join(rules.dedicated_ports)}",
             )
+        if link.connection_id:
+            yield Issue((*at, "connection_id"), link.connection_id, "a dedicated circuit is created by the stack", "remove it")
+        if live and link.port not in rules.dedicated_ports:
+            yield Issue(
+                (*at, "port"),
+                link.port or None,
+                f"not a dedicated port the {rules.what} API takes",
+                f"use one of {', '.join(rules.dedicated_ports)}",
+            )
+    else:
+        if link.port:
+            yield Issue((*at, "port"), link.port, "a hosted connection has no port of ours", "remove port; set bandwidth")
+        if live and link.bandwidth not in rules.hosted_bandwidths:
+            yield Issue(
+                (*at, "bandwidth"),
+                link.bandwidth or None,
+                "not a hosted-connection bandwidth the cloud offers",
+                f"use one of {', '.join(rules.hosted_bandwidths)}",
+            )
+        if live and not (
+            link.connection_id.startswith(rules.connection_id_prefix) and len(link.connection_id) > len(rules.connection_id_prefix)
+        ):
+            yield Issue(
+                (*at, "connection_id"),
+                link.connection_id or None,
+                f"a hosted connection is the {rules.connection_id_prefix}... id the partner provisioned into the account",
+                f"ask {zone.partner} for the connection id",
+            )
+    lo, hi = rules.vlan_range
+    if link.vlan_id is not None and not lo <= link.vlan_id <= hi:
+        yield Issue(
+            (*at, "vlan_id"), link.vlan_id, f"outside the {region.cloud.backend} VLAN range {lo}-{hi}", f"use a VLAN {lo}-{hi}"
+        )
+    elif link.state == "enabled" and link.vlan_id is None:
+        yield Issue((*at, "vlan_id"), None, "an enabled link needs the VLAN the partner configured", f"set vlan_id ({lo}-{hi})")
+    cloud_asn = region.cloud.asn or rules.default_asn
+    if link.peer_asn is not None:
+        if link.peer_asn in RESERVED_ASNS:
+            yield Issue(
+                (*at, "peer_asn"), link.peer_asn, "a reserved ASN (0, 23456, 65535, 4294967295)", "use the partner router's ASN"
+            )
+        elif link.peer_asn == cloud_asn:
+            yield Issue(
+                (*at, "peer_asn"),
+                link.peer_asn,
+                f"equals the cloud side's ASN {cloud_asn}; the session is eBGP",
+                "use the partner router's own ASN, or change cloud.asn",
+            )
+    elif link.state == "enabled":
+        yield Issue((*at, "peer_asn"), None, "an enabled link needs the partner router's BGP ASN", "set peer_asn")
+
+
+@validator(
+    "link.state",
+    "error",
+    "Each zone's link has what its state needs: from ordered on a location and a port (dedicated) or a hosted "
+    "bandwidth and connection id; when enabled a VLAN in the cloud's range and the partner's ASN; the cloud ASN in its range",
+    "The cloud refuses a circuit without a location, a hosted bandwidth on a dedicated port, a VLAN out of range; "
+    "a border router on a circuit the carrier has not built fails",
+)
+def check_link_state(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    if region.cloud.backend == "none":
+        return
+    rules = LINK_RULES[region.cloud.backend]
+    asn = region.cloud.asn
+    if asn is not None and not asn_in(asn, rules.asn_ranges):
+        yield Issue(
+            ("cloud", "asn"),
+            asn,
+            f"the {region.cloud.backend} side's ASN must be in {describe_ranges(rules.asn_ranges)}",
+            f"use a private ASN, or leave it out for {rules.default_asn}",
+        )
+    for i in range(len(region.zones)):
+        yield from _link_issues(region, i)
+
+
+@fleet_validator(
+    "link.pending",
+    "error",
+    "At most as many circuits are ordered and not yet enabled per cloud region as the cloud allows (Alibaba: 5), fleet-wide",
+    "Alibaba refuses a sixth circuit that is not Enabled in a region and account",
+)
+def check_link_pending(ctx: Context) -> dict[str, list[Issue]]:
+    """Circuits not yet Enabled, per cloud and cloud region (one account), against the cloud's limit;
+    reported under every region that has one of them."""
+    found: dict[str, list[Issue]] = {}
+    pending: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for key, region in sorted(ctx.catalog.regions.items()):
+        if not _applyable_cloud(region):
+            continue
+        for i, zone in enumerate(region.zones):
+            if zone.link.state == "ordered":
+                pending.setdefault((region.cloud.backend, region.cloud.region_id), []).append((key, i))
+    for (backend, cloud_region), zones in pending.items():
+        limit = LINK_RULES[backend].max_pending
+        if limit is None or len(zones) <= limit:
+            continue
+        where = ", ".join(sorted({k for k, _ in zones}))
+        for key, i in zones:
+            found.setdefault(key, []).append(
+                Issue(
+                    ("zones", i, "link", "state"),
+                    "ordered",
+                    f"{len(zones)} circuits ordered and not yet enabled in {backend} {cloud_region} ({where}); "
+                    f"the cloud allows {limit} per account and region",
+                    "keep some links planned until others are enabled",
+                )
+            )
+    return found

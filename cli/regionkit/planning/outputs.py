@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from regionkit.planning.servers import PoolPlan
 
@@ -52,7 +52,10 @@ class PoolOutput(_Output):
 class MirrorOutput(_Output):
     """The region's S3-compatible artifact mirror, as nodes and `mirror sync` reach it."""
 
-    endpoint: str
+    endpoint: str = Field(
+        description="The private endpoint nodes use, reached over the dedicated link: the S3 interface endpoint "
+        "(aws) or the OSS PrivateLink endpoint (alicloud) in the region's VPC."
+    )
     bucket: str
     region: str = Field(default="", description="The mirror's own region: the credential scope URLs are signed for.")
 
@@ -60,12 +63,58 @@ class MirrorOutput(_Output):
 class DnsOutput(_Output):
     name: str
     id: str = ""
+    resolvers: list[str] = Field(
+        default_factory=list,
+        description="Where colo servers send queries for the private zone: the inbound resolver endpoint's "
+        "addresses (aws) or the PrivateZone service addresses routed over CEN (alicloud).",
+    )
+
+
+class LinkOutput(_Output):
+    """A zone's dedicated link as the stack declared it."""
+
+    name: str
+    state: str = Field(description="planned, ordered or enabled (catalog link.state).")
+    kind: str = "dedicated"
+    vlan_id: int | None = None
+    peer_asn: int | None = None
+    cloud_asn: int | None = None
+    cloud_address: str = ""
+    peer_address: str = ""
+    prefix_length: int = 30
 
 
 class ZoneOutput(_Output):
     facility: str
-    subnets: dict[str, str] = Field(default_factory=dict)
+    subnets: dict[str, str] = Field(default_factory=dict, description="The colo's ranges in this facility (not cloud subnets).")
     link: str = ""
+    circuit: LinkOutput | None = None
+
+
+class NetworkOutput(_Output):
+    vpc_cidr: str = Field(description="The VPC's own range; no colo range lies inside it.")
+    routed: list[str] = Field(default_factory=list, description="Colo ranges the cloud reaches over enabled links.")
+    attached: bool = Field(default=False, description="At least one link is enabled: the VPC is attached and routed.")
+
+
+class RegistrationOutput(_Output):
+    """How one pool's servers register with the cloud's node manager."""
+
+    group: str
+    service: str = Field(description="ssm (aws hybrid activation) or cloud-assistant (alicloud managed instances).")
+    name: str
+    servers: int
+    obtained_at: str = Field(
+        description="stack: created by `up`, exported here as Pulumi secrets; bootstrap: created just before registration."
+    )
+    rotated: str = ""
+    expires: str = ""
+    activation_id: SecretStr | None = None
+    activation_code: SecretStr | None = None
+    create_activation: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="alicloud: the ECS CreateActivation requests the bootstrap makes (the code is returned once, valid 24 h at most).",
+    )
 
 
 class StackOutputs(_Output):
@@ -82,6 +131,8 @@ class StackOutputs(_Output):
     package_source: str = Field(default="", description="Base URL of the apt source the region's nodes install from.")
     zones: dict[str, ZoneOutput] = Field(default_factory=dict)
     pools: list[PoolOutput] = Field(default_factory=list)
+    network: NetworkOutput | None = None
+    registration: list[RegistrationOutput] = Field(default_factory=list)
 
 
 def pool_output(pool: PoolPlan) -> PoolOutput:

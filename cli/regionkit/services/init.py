@@ -11,12 +11,11 @@ from pathlib import Path
 
 import jinja2
 
-from regionkit.catalog.load import load_catalog
+from regionkit.catalog.load import SHARED_FILES, load_catalog
 from regionkit.content import content_root
 from regionkit.errors import BadInputError
 from regionkit.workspace import write_atomic
 
-SHARED = ("accelerators.yml", "partners.yml", "policy.yml", "servers.yml")
 EXAMPLE = "nl-ams-1"
 # Site files that name where regionkit is installed (rewritten by --refresh); the rest are the user's.
 RENDERED = ("ansible.cfg", "stacks/Pulumi.yaml", "stacks/policy/PulumiPolicy.yaml")
@@ -67,7 +66,7 @@ def init_site(target: Path, refresh: bool = False) -> SiteResult:
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise BadInputError(f"{target}: exists and is not an empty folder; give a new folder's path (init never overwrites)")
     target.mkdir(parents=True, exist_ok=True)
-    for name in SHARED:
+    for name in SHARED_FILES:
         write(f"inventories/{name}", (content.inventories / name).read_text(encoding="utf-8"))
     example = content.inventories / EXAMPLE
     for path in sorted(p for p in example.rglob("*") if p.is_file() and p.name != "hosts.yml"):

@@ -38,6 +38,22 @@ def _set(region: str, fn: Callable[[Data], None]) -> tuple[str, Callable[[Data],
     return region, fn
 
 
+def _link(region: str, i: int, **link: Any) -> tuple[str, Callable[[Data], None]]:
+    return region, lambda d: d["zones"][i].update(link=link)
+
+
+def _ordered_everywhere(region: str) -> tuple[str, Callable[[Data], None]]:
+    return region, lambda d: [z.update(link={"state": "ordered", "location": "ap-x", "port": "10GBase-LR"}) for z in d["zones"]]
+
+
+def _clouds(change: Callable[[Data], None]) -> tuple[str, Callable[[Data], None]]:
+    return "clouds.yml", change
+
+
+ENABLED = {"state": "enabled", "location": "ap-x", "port": "10GBase-LR", "vlan_id": 101, "peer_asn": 64601}
+AWS_ENABLED = {"state": "enabled", "location": "EqSP3", "port": "10Gbps", "vlan_id": 101, "peer_asn": 64601}
+
+
 def _handover_rename(d: Data) -> None:
     d["pools"][0]["handover"][1]["hostname"] = "gb-lon-1a-h20-09"
 
@@ -111,10 +127,139 @@ PLANTED = [
         _set("nl-ams-1", lambda d: d["network"].update(interconnect="10.11.250.0/30")),
     ),
     (
-        "readiness.link",
-        "zones[0].link.location",
-        "no Direct Connect location code",
-        _set("br-sao-1", lambda d: None),
+        "net.containment",
+        "network.vpc",
+        "outside the supernet",
+        _set("nl-ams-1", lambda d: d["network"].update(vpc="10.200.0.0/24")),
+    ),
+    (
+        "net.overlap",
+        "network.vpc",
+        "overlaps nl-ams-1 zones[0].network.management",
+        _set("nl-ams-1", lambda d: d["network"].update(vpc="10.11.1.0/24")),
+    ),
+    ("stack.vpc", "network.vpc", "no VPC range", _set("nl-ams-1", lambda d: d["network"].pop("vpc"))),
+    ("stack.vpc", "network.vpc", "/16 to /24", _set("nl-ams-1", lambda d: d["network"].update(vpc="10.11.224.0/28"))),
+    ("stack.vpc", "cloud.zones", "need 2 cloud zones", _set("gb-lon-1", lambda d: d["cloud"].pop("zones"))),
+    (
+        "stack.vpc",
+        "cloud.zones",
+        "smaller than /28",
+        _set("gb-lon-1", lambda d: d["cloud"].update(zones=[f"eu-west-1{c}" for c in "abcdefghijklmnopq"])),
+    ),
+    (
+        "stack.vpc",
+        "cloud.zones[1]",
+        "region id plus a letter",
+        _set("gb-lon-1", lambda d: d["cloud"].update(zones=["eu-west-1a", "eu-west-2b"])),
+    ),
+    (
+        "stack.cloud-region",
+        "cloud.region_id",
+        "not listed in inventories/clouds.yml",
+        _clouds(lambda d: d["alicloud"].pop("eu-central-1")),
+    ),
+    (
+        "stack.cloud-region",
+        "cloud.region_id",
+        "no oss_private_service",
+        _clouds(lambda d: d["alicloud"]["eu-central-1"].pop("oss_private_service")),
+    ),
+    (
+        "readiness.kms-instance",
+        "cloud.region_id",
+        "gives no KMS instance",
+        _clouds(lambda d: d["alicloud"]["eu-central-1"].pop("kms_instance")),
+    ),
+    (
+        "stack.secrets",
+        "cloud.secrets_provider",
+        "outside jurisdiction EU",
+        _set("nl-ams-1", lambda d: d["cloud"].update(secrets_provider="awskms://alias/state?region=us-east-1")),
+    ),
+    (
+        "stack.secrets",
+        "cloud.secrets_provider",
+        "names no region",
+        _set("nl-ams-1", lambda d: d["cloud"].update(secrets_provider="awskms://alias/state")),
+    ),
+    (
+        "readiness.registration",
+        "registration.rotated",
+        "expired on 2026-10-01",
+        _set("br-sao-1", lambda d: d["registration"].update(rotated="2026-09-01")),
+    ),
+    (
+        "readiness.registration",
+        "registration.rotated",
+        "in the future",
+        _set("br-sao-1", lambda d: d["registration"].update(rotated="2026-12-31")),
+    ),
+    ("readiness.registration", "registration", "no node registration", _set("br-sao-1", lambda d: d.pop("registration"))),
+    ("link.state", "zones[0].link.location", "Express Connect access point id", _link("nl-ams-1", 0, state="ordered")),
+    ("link.state", "zones[0].link.location", "Direct Connect location code", _link("br-sao-1", 0, state="enabled")),
+    (
+        "link.state",
+        "zones[0].link.bandwidth",
+        "bandwidth is for hosted",
+        _link("nl-ams-1", 0, state="ordered", location="ap-x", port="10GBase-LR", bandwidth="1G"),
+    ),
+    (
+        "link.state",
+        "zones[0].link.port",
+        "not a dedicated port",
+        _link("br-sao-1", 0, state="ordered", location="EqSP3", port="500Mbps"),
+    ),
+    (
+        "link.state",
+        "zones[0].link.port",
+        "not a dedicated port",
+        _link("nl-ams-1", 0, state="ordered", location="ap-x", port="10Gbps"),
+    ),
+    (
+        "link.state",
+        "zones[0].link.bandwidth",
+        "not a hosted-connection bandwidth",
+        _link("br-sao-1", 0, state="ordered", location="EqSP3", kind="hosted", bandwidth="400Gbps", connection_id="dxcon-ab12"),
+    ),
+    (
+        "link.state",
+        "zones[0].link.connection_id",
+        "the partner provisioned",
+        _link("br-sao-1", 0, state="ordered", location="EqSP3", kind="hosted", bandwidth="500Mbps"),
+    ),
+    (
+        "link.state",
+        "zones[0].link.port",
+        "a hosted connection has no port",
+        _link("nl-ams-1", 0, kind="hosted", port="10GBase-LR"),
+    ),
+    (
+        "link.state",
+        "zones[0].link.vlan_id",
+        "outside the alicloud VLAN range 0-2999",
+        _link("nl-ams-1", 0, **{**ENABLED, "vlan_id": 3000}),
+    ),
+    ("link.state", "zones[0].link.vlan_id", "needs the VLAN", _link("nl-ams-1", 0, **{**ENABLED, "vlan_id": None})),
+    (
+        "link.state",
+        "zones[0].link.peer_asn",
+        "needs the partner router's BGP ASN",
+        _link("br-sao-1", 0, **{**AWS_ENABLED, "peer_asn": None}),
+    ),
+    (
+        "link.state",
+        "zones[0].link.peer_asn",
+        "equals the cloud side's ASN 45104",
+        _link("nl-ams-1", 0, **{**ENABLED, "peer_asn": 45104}),
+    ),
+    ("link.state", "zones[0].link.peer_asn", "a reserved ASN", _link("br-sao-1", 0, **{**AWS_ENABLED, "peer_asn": 23456})),
+    ("link.state", "cloud.asn", "must be in 64512-65534", _set("br-sao-1", lambda d: d["cloud"].update(asn=7224))),
+    (
+        "link.pending",
+        "zones[1].link.state",
+        "6 circuits ordered and not yet enabled in alicloud eu-central-1",
+        [_ordered_everywhere("de-fra-1"), _ordered_everywhere("nl-ams-1"), _ordered_everywhere("fr-par-1")],
     ),
     ("net.capacity", "zones[0].network.management", "servers need", _pool("nl-ams-1", 0, servers=1020)),
     (
@@ -316,15 +461,20 @@ PLANTED = [
 ]
 
 
-def _region_of(change: tuple[str, Callable[[Data], None]]) -> str:
-    return "de-fra-1" if change[0].endswith(".yml") else change[0]  # shared-file changes: look at de-fra-1
+Change = tuple[str, Callable[[Data], None]]
+
+
+def _region_of(change: Change | list[Change]) -> str:
+    first = change[0] if isinstance(change, list) else change
+    return "de-fra-1" if first[0].endswith(".yml") else first[0]  # shared-file changes: look at de-fra-1
 
 
 @pytest.mark.parametrize(("vid", "path", "fragment", "change"), PLANTED, ids=[f"{p[0]}:{p[2][:30]}" for p in PLANTED])
 def test_validator_reports_planted_error(
-    catalog_root: Path, edit: Edit, vid: str, path: str, fragment: str, change: tuple[str, Callable[[Data], None]]
+    catalog_root: Path, edit: Edit, vid: str, path: str, fragment: str, change: Change | list[Change]
 ) -> None:
-    edit(*change)
+    for one in change if isinstance(change, list) else [change]:
+        edit(*one)
     region = _region_of(change)
     report = validate(load_catalog(catalog_root), today=TODAY)
     hits = [f for f in report.findings if f.validator == vid and f.region == region and f.path == path]
@@ -353,7 +503,7 @@ def test_shipped_catalog_passes_validator(shipped_report, vid: str) -> None:  # 
 
 def test_shipped_warnings_are_only_planned_regions_and_ascend(shipped_report) -> None:  # type: ignore[no-untyped-def]
     kinds = {(f.validator, f.region) for f in shipped_report.warnings}
-    assert {v for v, _ in kinds} <= {"readiness.planned", "readiness.link", "export.risk"}
+    assert {v for v, _ in kinds} <= {"readiness.planned", "readiness.kms-instance", "export.risk"}
     assert ("export.risk", "my-kul-1") in kinds
 
 

@@ -3,20 +3,31 @@ stacks/), one stack per region key.
 
 preview, up, destroy and refresh run the real `pulumi` CLI with the policy pack. The program
 loads the catalog this wrapper was given (REGIONKIT_ROOT in the engine's environment), never one
-it finds by itself. The state backend defaults to a local file backend in the workspace with the
-passphrase secrets provider; `backend` may name an S3- or OSS-compatible URL instead. Engine
-events become typed ResourceSteps here; Pulumi's wire format goes no further.
+it finds by itself. The state backend defaults to a local file backend in the workspace;
+`backend` may name an S3- or OSS-compatible URL instead. Engine events become typed
+ResourceSteps here; Pulumi's wire format goes no further.
+
+Stack files (stacks/Pulumi.<region>.yaml) are committed, and so is their secrets material: the
+passphrase provider's `encryptionsalt`, or a cloud provider's `encryptedkey`, next to the
+`secretsprovider:` the catalog chose. Only `init_stack` (called by `up` for a stack that does not
+exist yet) may write them. Every other operation opens a stack without creating it
+(`pulumi stack select`), passes no secrets provider, project or stack settings to the workspace (any
+of those makes the Automation API write the stack file), refuses a stack file without its
+secrets material (Pulumi would generate and write a new salt), and checks afterwards that the file
+is byte for byte what it was.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pulumi import automation as auto
 
 from regionkit.catalog.load import ROOT_ENV
@@ -40,12 +51,14 @@ class EngineSettings:
 
     @property
     def stacks_dir(self) -> Path:
-        """The Pulumi project: the catalog's own (a site made by `regionkit init`, or a clone), where
-        the stacks' configuration files live; else the content root's."""
-        if self.stacks:
+        """The Pulumi project: the one given; else the site's own stacks/ beside its inventories/ (the
+        stack files, with their committed salts, are the operator's); else the content root's."""
+        if self.stacks is not None:
             return self.stacks
-        own = self.root / "stacks"
-        return own if (own / "Pulumi.yaml").is_file() else content_root().stacks
+        site = self.root / "stacks"
+        if (site / "Pulumi.yaml").is_file():
+            return site
+        return content_root().stacks
 
     @property
     def workspace(self) -> Workspace:
@@ -90,8 +103,62 @@ def require_cli(settings: EngineSettings) -> None:
     _command(settings)
 
 
-def open_stack(settings: EngineSettings, region: str) -> auto.Stack:
-    """Select (or create) the region's stack in the configured backend."""
+class StackNotDeployedError(RegionkitError):
+    """The region's stack does not exist in the backend: it was never applied (an answer, not a failure)."""
+
+
+PASSPHRASE = "passphrase"
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """What stacks/Pulumi.<region>.yaml says about the stack's secrets."""
+
+    path: Path
+    secrets_provider: str
+    encryption_salt: str
+    encrypted_key: str
+
+    @property
+    def provider(self) -> str:
+        """The declared provider; a stack file that names none uses passphrase on a file or S3 backend."""
+        return self.secrets_provider or PASSPHRASE
+
+    @property
+    def committed(self) -> bool:
+        """The secrets material is in the file: the salt (passphrase) or the encrypted data key (cloud KMS)."""
+        return bool(self.encryption_salt) if self.provider == PASSPHRASE else bool(self.encrypted_key)
+
+    @property
+    def material(self) -> str:
+        return "encryptionsalt" if self.provider == PASSPHRASE else "encryptedkey"
+
+
+def read_stack_file(settings: EngineSettings, region: str) -> StackFile:
+    """The region's stack file, as committed."""
+    path = settings.stacks_dir / f"Pulumi.{region}.yaml"
+    if not path.is_file():
+        raise BadInputError(
+            f"{path}: missing; add it with `config: {{regionkit:region: {region}}}` and `secretsprovider:` (see README)"
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise BadInputError(f"{path}: not readable YAML ({exc}); restore it from git") from None
+    if not isinstance(data, dict):
+        raise BadInputError(f"{path}: not a mapping; restore it from git")
+    return StackFile(
+        path,
+        str(data.get("secretsprovider") or ""),
+        str(data.get("encryptionsalt") or ""),
+        str(data.get("encryptedkey") or ""),
+    )
+
+
+def _secrets_env(settings: EngineSettings, provider: str) -> dict[str, str]:
+    """The passphrase variables (passphrase provider only); a cloud KMS provider reads its own credentials."""
+    if provider != PASSPHRASE:
+        return {}
     passphrase = {k: v for k, v in os.environ.items() if k in ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")}
     passphrase.update({k: v for k, v in settings.env.items() if k.startswith("PULUMI_CONFIG_PASSPHRASE")})
     if not passphrase:
@@ -99,23 +166,119 @@ def open_stack(settings: EngineSettings, region: str) -> auto.Stack:
             "PULUMI_CONFIG_PASSPHRASE is not set; export it (or PULUMI_CONFIG_PASSPHRASE_FILE): "
             "the passphrase secrets provider encrypts the stack's secrets with it"
         )
-    command = _command(settings)
-    opts = auto.LocalWorkspaceOptions(
+    return passphrase
+
+
+def _workspace_options(settings: EngineSettings, provider: str, create_with: str | None = None) -> auto.LocalWorkspaceOptions:
+    # No project_settings or stack_settings (the workspace would write Pulumi.yaml / the stack file),
+    # and a secrets provider only for `stack init`.
+    return auto.LocalWorkspaceOptions(
         work_dir=str(settings.stacks_dir),
-        pulumi_command=command,
-        secrets_provider="passphrase",
+        pulumi_command=_command(settings),
+        secrets_provider=create_with,
         env_vars={
             "PULUMI_BACKEND_URL": settings.backend_url,
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             ROOT_ENV: str(settings.root),
             **settings.env,
-            **passphrase,
+            **_secrets_env(settings, provider),
         },
     )
+
+
+def open_stack(settings: EngineSettings, region: str) -> auto.Stack:
+    """Select the region's existing stack; never create it (StackNotDeployedError when it does not exist)."""
+    stack_file = read_stack_file(settings, region)
+    opts = _workspace_options(settings, stack_file.provider)
     try:
-        return auto.create_or_select_stack(stack_name=region, work_dir=str(settings.stacks_dir), opts=opts)
+        stack = auto.select_stack(stack_name=region, work_dir=str(settings.stacks_dir), opts=opts)
+    except auto.StackNotFoundError:
+        raise StackNotDeployedError(
+            f"{region}: not deployed (no stack {region} in {settings.backend_url}); `regionkit up {region}` creates it"
+        ) from None
     except auto.CommandError as exc:
         raise RegionkitError(f"pulumi could not open stack {region}: {_last_error(exc)}") from None
+    if not stack_file.committed:
+        raise BadInputError(
+            f"{stack_file.path}: no {stack_file.material}: the stack exists, but the file that decrypts its secrets "
+            "was never committed; restore it from the checkout that created the stack (pulumi would write a new one)"
+        )
+    return stack
+
+
+def is_deployed(settings: EngineSettings, region: str) -> bool:
+    """Whether the region's stack exists in the backend (read-only: `pulumi stack select`)."""
+    try:
+        open_stack(settings, region)
+    except StackNotDeployedError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class StackInit:
+    """What `init_stack` did: created the stack, and whether it wrote the stack file's secrets material."""
+
+    region: str
+    created: bool
+    wrote_material: bool
+    stack_file: Path
+
+    @property
+    def note(self) -> str:
+        if not self.created:
+            return ""
+        if self.wrote_material:
+            return f"created stack {self.region}; commit {self.stack_file.name}: its secrets material was written now, once"
+        return f"created stack {self.region} with the committed secrets material of {self.stack_file.name}"
+
+
+def init_stack(settings: EngineSettings, region: str, secrets_provider: str) -> StackInit:
+    """Create the region's stack if it does not exist: the one deliberate write of its stack file.
+
+    `secrets_provider` is the catalog's choice (cloud.secrets_provider); the stack file must declare
+    the same one. A committed salt or encrypted key is reused (Pulumi keeps it on `stack init`)."""
+    stack_file = read_stack_file(settings, region)
+    if stack_file.provider != secrets_provider:
+        raise BadInputError(
+            f"{stack_file.path}: secretsprovider is {stack_file.provider}, the catalog says {secrets_provider}; make them agree"
+        )
+    try:
+        open_stack(settings, region)
+        return StackInit(region, False, False, stack_file.path)
+    except StackNotDeployedError:
+        pass
+    before = stack_file.path.read_bytes()
+    opts = _workspace_options(settings, secrets_provider, create_with=secrets_provider)
+    try:
+        auto.create_stack(stack_name=region, work_dir=str(settings.stacks_dir), opts=opts)
+    except auto.CommandError as exc:
+        raise RegionkitError(f"pulumi could not create stack {region}: {_last_error(exc)}") from None
+    after = read_stack_file(settings, region)
+    if stack_file.committed and (after.encryption_salt, after.encrypted_key) != (stack_file.encryption_salt, stack_file.encrypted_key):
+        stack_file.path.write_bytes(before)
+        raise RegionkitError(
+            f"{stack_file.path}: pulumi replaced the committed {stack_file.material}; restored it. Check the passphrase or key"
+        )
+    if not after.committed:
+        raise RegionkitError(f"{stack_file.path}: pulumi created stack {region} but wrote no {after.material}")
+    return StackInit(region, True, not stack_file.committed, stack_file.path)
+
+
+@contextmanager
+def _stack_file_unchanged(settings: EngineSettings, region: str) -> Iterator[None]:
+    """An ordinary operation must leave the committed stack file as it was; if pulumi rewrote it,
+    put it back and say so."""
+    path = settings.stacks_dir / f"Pulumi.{region}.yaml"
+    before = path.read_bytes() if path.exists() else None
+    try:
+        yield
+    finally:
+        after = path.read_bytes() if path.exists() else None
+        if after != before:
+            if before is not None:
+                path.write_bytes(before)
+            raise RegionkitError(f"{path}: pulumi rewrote the committed stack file during the operation; restored it. Report this")
 
 
 def write_policy_config(settings: EngineSettings, region: str, config: dict[str, Any]) -> Path:
@@ -130,32 +293,72 @@ def run_operation(
     policy_config: dict[str, Any],
     on_output: Callable[[str], None] | None = None,
     refresh: bool = False,
+    secrets_provider: str | None = None,
 ) -> EngineResult:
-    """preview | up | destroy | refresh the region's stack; policy pack on for preview and up."""
+    """preview | up | destroy | refresh the region's stack; policy pack on for preview and up.
+
+    Only `up` creates a stack that does not exist (init_stack, with `secrets_provider`, default the
+    stack file's); the others answer StackNotDeployedError. `destroy` leaves protected resources
+    (`--exclude-protected`): keys, buckets and circuits stay (planning.stack kept_on_destroy)."""
+    if operation not in ("preview", "up", "destroy", "refresh"):
+        raise BadInputError(f"unknown operation {operation!r}")
+    if operation == "up":
+        init_stack(settings, region, secrets_provider or read_stack_file(settings, region).provider)
     stack = open_stack(settings, region)
     pack = [str(settings.stacks_dir / "policy")]
     config = [str(write_policy_config(settings, region, policy_config))]
     try:
-        if operation == "preview":
-            pr = stack.preview(policy_packs=pack, policy_pack_configs=config, refresh=refresh, on_output=on_output, color="never")
-            return EngineResult(operation, region, _changes(pr.change_summary), {}, pr.stdout)
-        if operation == "up":
-            ur = stack.up(policy_packs=pack, policy_pack_configs=config, on_output=on_output, color="never")
-            outputs = {k: v.value for k, v in ur.outputs.items()}
-            return EngineResult(operation, region, _changes(ur.summary.resource_changes), outputs, ur.stdout)
-        if operation == "destroy":
-            dr = stack.destroy(on_output=on_output, color="never")
-            return EngineResult(operation, region, _changes(dr.summary.resource_changes), {}, dr.stdout)
-        if operation == "refresh":
+        with _stack_file_unchanged(settings, region):
+            if operation == "preview":
+                pr = stack.preview(policy_packs=pack, policy_pack_configs=config, refresh=refresh, on_output=on_output, color="never")
+                return EngineResult(operation, region, _changes(pr.change_summary), {}, pr.stdout)
+            if operation == "up":
+                ur = stack.up(policy_packs=pack, policy_pack_configs=config, on_output=on_output, color="never")
+                outputs = {k: v.value for k, v in ur.outputs.items()}
+                return EngineResult(operation, region, _changes(ur.summary.resource_changes), outputs, ur.stdout)
+            if operation == "destroy":
+                dr = stack.destroy(exclude_protected=True, on_output=on_output, color="never")
+                return EngineResult(operation, region, _changes(dr.summary.resource_changes), {}, dr.stdout)
             rr = stack.refresh(on_output=on_output, color="never")
             return EngineResult(operation, region, _changes(rr.summary.resource_changes), {}, rr.stdout)
     except auto.CommandError as exc:
         raise RegionkitError(f"pulumi {operation} {region} failed: {_last_error(exc)}") from None
-    raise BadInputError(f"unknown operation {operation!r}")
+
+
+@dataclass(frozen=True)
+class UpResult:
+    """`preview_then_up`: the preview shown, whether it was confirmed, and the update (None if not run)."""
+
+    init: StackInit
+    preview: EngineResult
+    confirmed: bool
+    up: EngineResult | None
+
+
+def preview_then_up(
+    settings: EngineSettings,
+    region: str,
+    policy_config: dict[str, Any],
+    confirm: Callable[[EngineResult], bool],
+    secrets_provider: str,
+    on_output: Callable[[str], None] | None = None,
+) -> UpResult:
+    """What `pulumi up` does interactively: create the stack if it is new (init_stack), preview with
+    the policy pack (a mandatory violation fails here, before anything is created), then call
+    `confirm` with the preview; only a True answer runs the update. A preview without changes
+    runs nothing and asks nothing."""
+    init = init_stack(settings, region, secrets_provider)
+    preview = run_operation(settings, region, "preview", policy_config, on_output)
+    if preview.changed == 0:
+        return UpResult(init, preview, False, None)
+    if not confirm(preview):
+        return UpResult(init, preview, False, None)
+    up = run_operation(settings, region, "up", policy_config, on_output, secrets_provider=secrets_provider)
+    return UpResult(init, preview, True, up)
 
 
 def stack_outputs(settings: EngineSettings, region: str) -> dict[str, Any]:
-    """The outputs of the region's deployed stack."""
+    """The outputs of the region's deployed stack (StackNotDeployedError for a stack never applied)."""
     stack = open_stack(settings, region)
     try:
         return {k: v.value for k, v in stack.outputs().items()}
@@ -178,10 +381,12 @@ def _last_error(exc: auto.CommandError) -> str:
 
 @dataclass
 class PreviewSteps:
-    """The engine steps and error diagnostics of one read-only `preview --refresh`."""
+    """The engine steps and error diagnostics of one read-only `preview --refresh`; `deployed` False
+    when the stack does not exist (nothing was run, nothing was created)."""
 
     steps: list[ResourceStep] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    deployed: bool = True
 
 
 # Pulumi marks a secret value with this signature key in its JSON wire format.
@@ -219,8 +424,12 @@ def resource_step(md: Any) -> ResourceStep:
 
 
 def drift_preview(settings: EngineSettings, region: str) -> PreviewSteps:
-    """`pulumi preview --refresh --diff`: refresh in memory, compare, write nothing to state."""
-    stack = open_stack(settings, region)
+    """`pulumi preview --refresh --diff`: refresh in memory, compare, write nothing to state. A stack
+    that does not exist is selected, never created, and answers `deployed=False`."""
+    try:
+        stack = open_stack(settings, region)
+    except StackNotDeployedError:
+        return PreviewSteps(deployed=False)
     found = PreviewSteps()
 
     def on_event(event: auto.EngineEvent) -> None:
@@ -230,7 +439,8 @@ def drift_preview(settings: EngineSettings, region: str) -> PreviewSteps:
             found.errors.append(event.diagnostic_event.message.strip())
 
     try:
-        stack.preview(refresh=True, diff=True, on_event=on_event, color="never")
+        with _stack_file_unchanged(settings, region):
+            stack.preview(refresh=True, diff=True, on_event=on_event, color="never")
     except auto.CommandError as exc:
         found.errors.append(_last_error(exc))
     return found
