@@ -22,7 +22,7 @@ REGION = "br-sao-1"
 def deploy(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_", "FAKE_PULUMI"))}
     return subprocess.run(
-        [sys.executable, "-m", "regionkit", "--root", str(root), "deploy", REGION],
+        [sys.executable, "-m", "regionkit", "--root", str(root), "deploy", REGION, "--yes"],
         capture_output=True, text=True, timeout=600,
         env={**clean, "REGIONKIT_PULUMI_ROOT": str(FAKE), "PULUMI_CONFIG_PASSPHRASE": "test-only", "COLUMNS": "200", **env},
     )  # fmt: skip
@@ -60,6 +60,7 @@ def test_deploy_runs_up_and_inventory_from_the_stack_then_stops_at_mirror_sync(t
         FAKE_PULUMI_OUTPUTS=str(outputs),
         FAKE_PULUMI_LOG=str(log),
         FAKE_PULUMI_CHANGES='{"create": 90}',
+        FAKE_PULUMI_EVENTS=str(REPO / "tests/fixtures/pulumi_events/preview_create.jsonl"),  # `up` previews first
         FAKE_PULUMI_STACKS=str(tmp_path / "stacks.txt"),  # a backend that has no stack yet: `up` creates it
     )
     assert "up: done" in proc.stdout and "inventory: done" in proc.stdout, proc.stdout + proc.stderr

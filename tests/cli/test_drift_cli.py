@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -40,3 +41,20 @@ def test_cli_cloud_layer_exit_codes_and_output(tmp_path: Path, monkeypatch: pyte
     assert bad.exit_code == 4 and "--layers cloud,disks: unknown layer(s) disks" in bad.output
     both = runner.invoke(app, ["--root", str(tmp_path), "drift", REGION, "--all"])
     assert both.exit_code == 4
+
+
+def test_a_region_never_applied_is_not_deployed_and_nothing_is_created(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(REPO / "inventories", tmp_path / "inventories")
+    shutil.copytree(REPO / "stacks", tmp_path / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    log, stacks = tmp_path / "pulumi.log", tmp_path / "stacks.txt"
+    stacks.write_text("")  # the backend holds no stack
+    for name, value in (("REGIONKIT_PULUMI_ROOT", str(FAKE)), ("FAKE_PULUMI_LOG", str(log)), ("FAKE_PULUMI_STACKS", str(stacks)),
+                        ("PULUMI_CONFIG_PASSPHRASE", "t")):  # fmt: skip
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(app, ["--root", str(tmp_path), "drift", REGION, "--layers", "cloud", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (run,) = json.loads(result.stdout)["runs"]
+    assert run["status"] == "not deployed" and "never applied" in run["not_verified"][0]
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    assert not any({"init", "preview", "up"} & set(c) for c in calls)  # selected only: no stack created
+    assert stacks.read_text() == ""

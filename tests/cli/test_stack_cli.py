@@ -95,7 +95,8 @@ def test_up_creates_the_stack_once_and_runs_the_engine_with_the_pack(
     monkeypatch.setenv("FAKE_PULUMI_LOG", str(log))
     monkeypatch.setenv("FAKE_PULUMI_STACKS", str(tmp_path / "stacks.txt"))
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only")
-    code, out, err = run("up", "nl-ams-1", root=catalog_root)
+    monkeypatch.setenv("FAKE_PULUMI_EVENTS", str(REPO / "tests/fixtures/pulumi_events/preview_create.jsonl"))  # the preview first
+    code, out, err = run("up", "nl-ams-1", "--yes", root=catalog_root)
     assert code == 0, err
     assert "up nl-ams-1: create 1" in out
     calls = [json.loads(line) for line in log.read_text().splitlines()]
@@ -136,3 +137,25 @@ def test_inventory_renders_hosts_ansible_can_read(catalog_root: Path) -> None:
 def test_help_on_every_stack_command(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0 and "Usage" in result.stdout
+
+
+def test_up_previews_then_asks_and_refuses_without_yes_off_a_terminal(
+    catalog_root: Path, edit: Edit, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    shutil.copytree(REPO / "stacks", catalog_root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    edit("clouds.yml", lambda d: d["alicloud"]["eu-central-1"].update(kms_instance="kst-fra65f1c2e7d"))
+    log = tmp_path / "log"
+    for name, value in (("REGIONKIT_PULUMI_ROOT", str(FAKE)), ("FAKE_PULUMI_LOG", str(log)), ("PULUMI_CONFIG_PASSPHRASE", "t"),
+                        ("FAKE_PULUMI_STACKS", str(tmp_path / "stacks.txt")),
+                        ("FAKE_PULUMI_EVENTS", str(REPO / "tests/fixtures/pulumi_events/preview_create.jsonl"))):  # fmt: skip
+        monkeypatch.setenv(name, value)
+    code, _, err = run("up", "nl-ams-1", root=catalog_root)
+    assert code == 4 and "the preview changes create 88; pass --yes" in err
+    ops = [c for c in (json.loads(line) for line in log.read_text().splitlines()) if {"preview", "up"} & set(c)]
+    assert [("preview" in c, "up" in c) for c in ops] == [(True, False)]  # previewed, nothing applied
+
+
+def test_destroy_says_what_it_keeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGIONKIT_PULUMI_ROOT", str(FAKE))
+    code, _, err = run("destroy", "nl-ams-1", input="n\n")
+    assert code == 1 and "keeps key" in err and "keeps bucket" in err and "not confirmed" in err

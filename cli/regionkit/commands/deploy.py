@@ -16,13 +16,14 @@ def deploy(
     ctx: typer.Context,
     region_key: Annotated[str, typer.Argument(metavar="REGION")],
     backend: Annotated[str | None, typer.Option("--backend", help="State backend URL for the stack's `up`.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply the stack's previewed changes without asking (`up`).")] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """The whole chain: validate, the region's hosts (`up` for a stack; the lab's own, or lab stand-ins
     for the region), inventory, mirror sync, bootstrap, verify. Stops at the first failed stage and
     prints the command that resumes from there."""
     with work(ctx, fmt is OutputFormat.json) as s:
-        result = run_deploy(s, region_key, backend)
+        result = run_deploy(s, region_key, backend, yes)
     if fmt is OutputFormat.json:
         print_json(
             {

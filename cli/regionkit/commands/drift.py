@@ -23,7 +23,7 @@ class DriftFormat(enum.StrEnum):
     sarif = "sarif"
 
 
-_COLOUR = {"clean": "green", "drift": "yellow", "unreachable": "red", "error": "red", "skipped": "dim"}
+_COLOUR = {"clean": "green", "drift": "yellow", "unreachable": "red", "error": "red", "skipped": "dim", "not deployed": "dim"}
 
 
 def _print_text(doc: dict[str, Any]) -> None:

@@ -29,6 +29,7 @@ from regionkit.planning.secrets import is_secret_name
 
 SCHEMA_VERSION = 1
 LAYERS = ("cloud", "config", "health")
+STATUSES = ("clean", "drift", "unreachable", "error", "skipped", "not deployed")
 
 
 @dataclass
@@ -53,7 +54,7 @@ class Finding:
 class LayerRun:
     layer: str
     region: str
-    status: str = "clean"  # clean | drift | unreachable | error | skipped
+    status: str = "clean"  # clean | drift | unreachable | error | skipped | not deployed
     findings: list[Finding] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)  # subjects/items checked and found as declared
     not_verified: list[str] = field(default_factory=list)  # "item: why"
@@ -62,7 +63,7 @@ class LayerRun:
     seconds: float = 0.0
 
     def settle(self) -> LayerRun:
-        if self.status == "skipped":
+        if self.status in ("skipped", "not deployed"):
             return self
         kinds = {f.kind for f in self.findings}
         if self.error or "error" in kinds:
@@ -103,7 +104,7 @@ class DriftReport:
             "seconds": round(self.seconds, 2),
             "verdict": self.verdict,
             "exit_code": self.exit_code,
-            "summary": {s: sum(1 for r in self.runs if r.status == s) for s in ("clean", "drift", "unreachable", "error", "skipped")},
+            "summary": {s: sum(1 for r in self.runs if r.status == s) for s in STATUSES},
             "runs": [
                 {
                     **{k: v for k, v in asdict(r).items() if k != "findings"},

@@ -63,7 +63,7 @@ all-reduce across {{ collective.world }} hosts ({{ collective.hosts | join(', ')
 """
 
 DRIFT = """\
-{% set icon = {"clean": "✅", "drift": "⚠️", "unreachable": "⛔", "error": "❌", "skipped": "➖"} %}
+{% set icon = {"clean": "✅", "drift": "⚠️", "unreachable": "⛔", "error": "❌", "skipped": "➖", "not deployed": "➖"} %}
 ## regionkit drift: {{ doc.verdict }} (exit {{ doc.exit_code }})
 
 Started {{ doc.started }}, {{ "%.1f" | format(doc.seconds) }} s, regionkit {{ version }}.

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from regionkit.errors import EXIT_OK, RegionkitError
+from regionkit.errors import EXIT_OK, BadInputError, RegionkitError
 from regionkit.planning.acceptance import VerifyReport
 from regionkit.services.bootstrap import bootstrap
 from regionkit.services.catalog import require_valid
@@ -17,7 +17,7 @@ from regionkit.services.inventory import region_hosts
 from regionkit.services.lab import lab_up
 from regionkit.services.mirror import mirror_sync
 from regionkit.services.session import Session
-from regionkit.services.stack import operate
+from regionkit.services.stack import apply
 from regionkit.services.verify import verify
 
 
@@ -43,18 +43,28 @@ class DeployResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _hosts_stage(session: Session, region: str, backend: str | None) -> Stage | None:
+def _hosts_stage(session: Session, region: str, backend: str | None, yes: bool) -> Stage | None:
     """How the region's hosts come to be: `up` for a stack; the lab's own hosts brought up when they
     are down; nothing when lab stand-ins already hold the region (they stand in for `up`)."""
     source = hosts_for(session, region)
     if not isinstance(source, LabHosts):
-        return Stage("up", f"regionkit up {region}", lambda: operate(session, region, "up", backend))
+        return Stage("up", f"regionkit up {region}", lambda: _up(session, region, backend, yes))
     if lab_holds(session) == region:
         return None
     return Stage("lab up", "regionkit lab up", lambda: lab_up(session))
 
 
-def deploy(session: Session, region: str, backend: str | None = None) -> DeployResult:
+def _up(session: Session, region: str, backend: str | None, yes: bool) -> object:
+    """`up` inside deploy: applied when `yes`; else refused after the preview, which is shown."""
+    result = apply(session, region, backend, lambda _preview: yes)
+    if result.up is None and result.preview.changed and not yes:
+        raise BadInputError(
+            f"deploy {region}: the preview above changes {result.preview.changed} resources; re-run with --yes to apply"
+        )
+    return result
+
+
+def deploy(session: Session, region: str, backend: str | None = None, yes: bool = False) -> DeployResult:
     """Run the chain; the result names the stages done and the one that failed, if any."""
     session.catalog.region(region)
     result = DeployResult(region)
@@ -64,7 +74,7 @@ def deploy(session: Session, region: str, backend: str | None = None) -> DeployR
         result.report = verify(session, region)
         return result.report
 
-    hosts = _hosts_stage(session, region, backend)
+    hosts = _hosts_stage(session, region, backend, yes)
     if hosts is None:
         result.notes.append(f"`up` is stood in for: lab hosts hold {region}'s pools")
     stages = [

@@ -97,6 +97,10 @@ def _cloud(session: Session, region: str, backend: str | None) -> d.LayerRun:
         run.error = str(exc)
         return run.settle()
     run.seconds = time.monotonic() - started
+    if not preview.deployed:  # selected, never created: a region never applied has no state to compare
+        run.status = "not deployed"
+        run.not_verified.append(f"(stack): {region} was never applied (no stack); `regionkit up {region}` creates it")
+        return run
     if preview.errors:
         run.error = f"pulumi preview --refresh {region} failed: " + " | ".join(preview.errors)[:2000]
         return run.settle()

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from regionkit.catalog.validate import allowed_cloud_regions, validate
 from regionkit.errors import BadInputError, RegionkitError
 from regionkit.planning.outputs import StackOutputs, read_outputs
+from regionkit.planning.stack import KeptResource, plan_stack
 from regionkit.services.catalog import require_valid
 from regionkit.services.session import Session
 
@@ -103,19 +105,36 @@ def policy_config(session: Session, key: str) -> dict[str, Any]:
 
 
 def operate(session: Session, key: str, operation: str, backend: str | None, refresh: bool = False) -> engine.EngineResult:
-    """preview | up | refresh | destroy the region's stack with the engine and the policy pack.
-    `up` records the outputs it returns, for the hosts that come from this stack."""
+    """preview | refresh | destroy the region's stack with the engine and the policy pack (`up`: apply)."""
     from regionkit.adapters.pulumi import engine
 
     settings = engine_settings(session, backend)
     engine.require_cli(settings)  # first: without the engine nothing else matters
-    check_stack_region(session, key, "applied" if operation == "up" else "previewed")
-    result = engine.run_operation(
+    check_stack_region(session, key, "previewed")
+    return engine.run_operation(
         settings, key, operation, policy_config(session, key), on_output=session.progress.output, refresh=refresh
     )
-    if operation == "up" and result.outputs:
-        record_outputs(session, key, result.outputs)
+
+
+def apply(session: Session, key: str, backend: str | None, confirm: Callable[[engine.EngineResult], bool]) -> engine.UpResult:
+    """`up` as `pulumi up` does it: preview with the policy pack (a violation stops it before anything
+    is created), then `confirm` with the preview; only a yes applies. The outputs an update returns
+    are recorded for the hosts that come from this stack."""
+    from regionkit.adapters.pulumi import engine
+
+    settings = engine_settings(session, backend)
+    engine.require_cli(settings)
+    check_stack_region(session, key, "applied")
+    provider = session.catalog.region(key).cloud.secrets_provider
+    result = engine.preview_then_up(settings, key, policy_config(session, key), confirm, provider, session.progress.output)
+    if result.up is not None and result.up.outputs:
+        record_outputs(session, key, result.up.outputs)
     return result
+
+
+def kept_on_destroy(session: Session, key: str) -> list[KeptResource]:
+    """What `destroy` leaves in the cloud (keys, buckets, circuits: protected and retained)."""
+    return list(plan_stack(session.catalog, session.catalog.region(key)).kept_on_destroy())
 
 
 def record_outputs(session: Session, key: str, outputs: dict[str, Any]) -> StackOutputs:
