@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 from regionkit.adapters.lab.artifacts import build
@@ -28,3 +29,12 @@ def test_standin_deb_is_a_valid_package(tmp_path: Path) -> None:
     path = build(art, tmp_path)
     info = subprocess.run(["dpkg-deb", "--field", str(path), "Package", "Version"], capture_output=True, text=True, check=True)
     assert info.stdout.split() == ["Package:", "rccl", "Version:", "2.22.3"]
+
+
+def test_standin_deb_is_the_same_each_build(tmp_path: Path) -> None:
+    """Each `mirror sync lab` rebuilds the stand-ins: the same bytes, so the lab's committed pins
+    (inventories/lab/group_vars/all/artifacts.yml) stay as they are."""
+    (art,) = [a for a in region_artifacts(LAB_POOLS) if a.name == "rocm-rccl"]
+    first = build(art, tmp_path / "a").read_bytes()
+    time.sleep(1.1)  # a build a second later: without fixed file times, the package differs
+    assert build(art, tmp_path / "b").read_bytes() == first
