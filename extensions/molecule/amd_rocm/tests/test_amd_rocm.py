@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
-def test_packages_are_installed_at_the_pins_and_held(host: Any) -> None:
-    software = host.ansible.get_variables()["regionkit_software"]
+def test_packages_are_installed_at_the_pins_and_held(host: Any, variable: Callable[[str], Any]) -> None:
+    software = variable("regionkit_software")
     pins = {"rocminfo": software["driver"], "rocm-smi-lib": software["driver"], "rccl": software["collectives"]}
     held = host.check_output("apt-mark showhold").split()
     for name, version in pins.items():

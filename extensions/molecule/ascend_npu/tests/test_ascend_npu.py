@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
-def test_driver_firmware_and_cann_are_installed_at_the_pins(host: Any) -> None:
-    software = host.ansible.get_variables()["regionkit_software"]
+def test_driver_firmware_and_cann_are_installed_at_the_pins(host: Any, variable: Callable[[str], Any]) -> None:
+    software = variable("regionkit_software")
     assert host.file("/usr/local/Ascend/driver/version.info").contains(f"Version={software['driver']}")
     assert host.file("/usr/local/Ascend/firmware/version.info").contains(f"Version={software['driver']}")
     assert host.file(f"/usr/local/Ascend/ascend-toolkit/{software['toolkit']}/version.cfg").exists

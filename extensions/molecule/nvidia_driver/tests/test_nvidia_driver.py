@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
-def test_userspace_is_installed_at_the_pin_and_held(host: Any) -> None:
-    pin = host.ansible.get_variables()["regionkit_software"]["driver"]
+def test_userspace_is_installed_at_the_pin_and_held(host: Any, variable: Callable[[str], Any]) -> None:
+    pin = variable("regionkit_software")["driver"]
     smi = host.package("nvidia-smi")
     assert smi.is_installed and smi.version.startswith(f"{pin}-")
     assert "nvidia-smi" in host.check_output("apt-mark showhold").split()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
-def test_ppu_smi_reports_the_pinned_version(host: Any) -> None:
-    pin = host.ansible.get_variables()["regionkit_software"]["driver"]
+def test_ppu_smi_reports_the_pinned_version(host: Any, variable: Callable[[str], Any]) -> None:
+    pin = variable("regionkit_software")["driver"]
     assert pin in host.check_output("ppu-smi --version")
     assert host.file("/usr/local/bin/ppu-smi").linked_to == f"/opt/t-head/ppu/{pin}/bin/ppu-smi"
