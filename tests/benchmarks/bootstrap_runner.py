@@ -57,9 +57,10 @@ def floor_playbook(tasks: int, folder: Path) -> Path:
 
 def run_floor(playbook: Path, limit: str | None = None) -> float:
     from regionkit.adapters.ansible.runner import run_playbook
+    from regionkit.workspace import Workspace
 
     t = time.perf_counter()
-    result = run_playbook(REPO, "lab", playbook, REPO / "inventories/lab/hosts.yml", limit=limit)
+    result = run_playbook(Workspace(REPO), "lab", playbook, REPO / "inventories/lab/hosts.yml", limit=limit)
     if result.exit_code != 0:
         raise SystemExit(f"floor playbook: exit {result.exit_code} ({result.status})")
     return time.perf_counter() - t
@@ -77,7 +78,9 @@ def default_ansible_playbook() -> float:
     }
     t = time.perf_counter()
     inventory, playbook = str(REPO / "inventories/lab/hosts.yml"), str(REPO / "playbooks/site.yml")
-    subprocess.run([str(BIN / "ansible-playbook"), "-i", inventory, playbook], env=env, check=True, capture_output=True)
+    # From a folder without an ansible.cfg: the repository root's would give it regionkit's settings.
+    with tempfile.TemporaryDirectory() as cwd:
+        subprocess.run([str(BIN / "ansible-playbook"), "-i", inventory, playbook], env=env, check=True, capture_output=True, cwd=cwd)
     return time.perf_counter() - t
 
 
