@@ -44,6 +44,14 @@ class Content:
         return self.playbooks / "site.yml"
 
     @property
+    def ansible_cfg(self) -> Path:
+        """Ansible's settings for regionkit's playbooks (the CLI, AWX and ansible-playbook read the same file)."""
+        path = self.root / "ansible.cfg"
+        if not path.is_file():
+            raise RegionkitError(f"{path}: regionkit's ansible.cfg is missing; reinstall regionkit (pip install --force-reinstall)")
+        return path
+
+    @property
     def roles(self) -> Path:
         return self._folder("roles")
 

@@ -67,6 +67,7 @@ class Region(pulumi.ComponentResource):
                 }
                 for z in plan.zones
             },
+            "monitoring": [plan.monitoring],
             "pools": [pool_output(p.pool).model_dump() for z in plan.zones for p in z.pools],
             "registration": [_registration(plan, p, registrations.get(p.pool.group)) for z in plan.zones for p in z.pools],
         }

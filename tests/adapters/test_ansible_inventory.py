@@ -66,3 +66,15 @@ def test_every_string_value_is_unsafe_but_connection_variables(tmp_path: Path) -
     assert hostvars["ansible_host"] == "198.18.0.11" and hostvars["ansible_user"] == "root"
     assert hostvars["regionkit_accelerator"] == {"__ansible_unsafe": "H20"}
     assert "!unsafe 'H20'" in text and "ansible_host: 198.18.0.11" in text
+
+
+def test_strings_that_read_as_other_types_stay_strings(tmp_path: Path) -> None:
+    """Ansible re-reads an `!unsafe` scalar as if plain: a version '12.10' must not become 12.1."""
+    outputs = lab_outputs(plan_lab(load_catalog(REPO)))
+    pools = [p.model_copy(update={"software": {"toolkit": "12.10", "driver": "true"}}) for p in outputs.pools]
+    text = render_inventory(plan_inventory(outputs.model_copy(update={"pools": pools, "package_source": ""}), {}, "test"))
+    listed = subprocess.run(
+        [str(BIN / "ansible-inventory"), "-i", "/dev/stdin", "--list"], input=text, capture_output=True, text=True, check=True
+    )
+    hostvars = json.loads(listed.stdout)["_meta"]["hostvars"]["laba-nv-01"]
+    assert hostvars["regionkit_software"] == {"toolkit": "12.10", "driver": "true"} and hostvars["regionkit_apt_mirror"] == ""

@@ -5,6 +5,7 @@ kill): no stats, so the hosts it had not reached must not read as converged or c
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +17,8 @@ import pytest
 from regionkit.adapters.ansible.runner import CONTROL_DIR, HostResult, close_connections, run_playbook, runner_env
 from regionkit.errors import EXIT_FAILED, EXIT_OK
 from regionkit.workspace import Workspace
+
+from ..conftest import REPO
 
 PLAY = """---
 - name: Two steps on two local hosts
@@ -85,11 +88,17 @@ def test_a_run_that_ends_is_finished(tmp_path: Path, local_play: tuple[Path, Pat
 
 
 def test_runner_keeps_host_key_checking_pipelining_and_control_persist(tmp_path: Path) -> None:
-    env = runner_env(tmp_path / "roles", tmp_path / "facts")
-    assert env["ANSIBLE_HOST_KEY_CHECKING"] == "True"
-    assert env["ANSIBLE_PIPELINING"] == "True"
+    """The settings as Ansible itself reads them from the run's environment (ansible-config)."""
+    env = runner_env(REPO / "ansible.cfg", tmp_path / "facts")
+    dump = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-config"), "dump", "--only-changed", "--format", "json"],
+        env={**os.environ, **env}, capture_output=True, text=True, check=True, cwd=tmp_path,
+    ).stdout  # fmt: skip
+    found = {item["name"]: item["value"] for item in json.loads(dump) if "name" in item}
+    assert found["HOST_KEY_CHECKING"] is True and found["DEFAULT_GATHERING"] == "smart"
+    assert found["CACHE_PLUGIN"] == "jsonfile" and found["CACHE_PLUGIN_CONNECTION"] == str(tmp_path / "facts")
+    assert found["DEFAULT_ROLES_PATH"] == [str(REPO / "roles")] and found["INJECT_FACTS_AS_VARS"] is False
     assert "ControlPersist=" in env["ANSIBLE_SSH_ARGS"]
-    assert env["ANSIBLE_CACHE_PLUGIN"] == "ansible.builtin.jsonfile" and env["ANSIBLE_GATHERING"] == "smart"
     assert env["ANSIBLE_STRATEGY"] == "regionkit_linear"
     ours, mitogens = env["ANSIBLE_STRATEGY_PLUGINS"].split(os.pathsep)
     assert (Path(ours) / "regionkit_linear.py").exists() and (Path(ours) / "regionkit_free.py").exists()
@@ -110,7 +119,7 @@ def test_runner_strategies_are_mitogens_without_cpu_pinning(tmp_path: Path, ours
         "assert type(affinity.policy) is affinity.Policy, affinity.policy\n"
         "print(pinned, type(affinity.policy).__name__)\n"
     )
-    env = {**os.environ, **runner_env(tmp_path / "roles", tmp_path / "facts")}
+    env = {**os.environ, **runner_env(REPO / "ansible.cfg", tmp_path / "facts")}
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
     assert out.split() == ["LinuxPolicy", "Policy"]
 
@@ -132,7 +141,7 @@ def test_runner_strategies_load_what_workers_would_import(tmp_path: Path, strate
         "new = sorted(m for m in set(sys.modules) - before if '.plugins.filter' in m or '.plugins.test' in m)\n"
         "print(out.split()[1:], new, 'botocore.auth' in sys.modules)\n"
     )
-    env = {**os.environ, **runner_env(tmp_path / "roles", tmp_path / "facts")}
+    env = {**os.environ, **runner_env(REPO / "ansible.cfg", tmp_path / "facts")}
     proc = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
@@ -145,7 +154,7 @@ def test_runner_strategies_load_what_workers_would_import(tmp_path: Path, strate
 
 def test_runner_reuses_ssh_connections_across_runs(tmp_path: Path) -> None:
     """Mitogen's SSH adds no ControlPath of its own: without one in ssh_args nothing is reused."""
-    args = runner_env(tmp_path / "roles", tmp_path / "facts")["ANSIBLE_SSH_ARGS"].split()
+    args = runner_env(REPO / "ansible.cfg", tmp_path / "facts")["ANSIBLE_SSH_ARGS"].split()
     assert f"ControlPath={CONTROL_DIR}/%C" in args and "ControlMaster=auto" in args
     assert len(f"{CONTROL_DIR}/{'0' * 40}") < 108  # %C is a 40-hex hash; sun_path holds 108 bytes
 
@@ -156,5 +165,5 @@ def test_closing_connections_without_masters_closes_none() -> None:
 
 def test_runner_strategy_can_be_turned_back_to_linear(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REGIONKIT_ANSIBLE_STRATEGY", "linear")
-    env = runner_env(tmp_path / "roles", tmp_path / "facts")
+    env = runner_env(REPO / "ansible.cfg", tmp_path / "facts")
     assert env["ANSIBLE_STRATEGY"] == "linear" and "ANSIBLE_STRATEGY_PLUGINS" not in env

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -55,3 +56,31 @@ def test_l0_sshd_hardened(host: Any) -> None:
     effective = host.check_output("sshd -T 2>/dev/null")
     assert "passwordauthentication no" in effective
     assert "x11forwarding no" in effective
+
+
+def _sources(hostvars: dict[str, Any], role_var: str, inventory_var: str) -> list[str]:
+    """The ranges the firewall should admit: the operator's override, else what the inventory gives
+    the role's default (`{{ regionkit_*_ranges }}`)."""
+    value = hostvars.get(role_var, hostvars.get(inventory_var, []))
+    return sorted(str(v) for v in value)
+
+
+def test_l0_host_firewall_is_live(host: Any, hostvars: dict[str, Any]) -> None:
+    """The loaded rule set, not the file: policy drop on input, SSH only from the management ranges."""
+    if not role_input(hostvars, "node_baseline", "node_baseline_firewall_enabled"):
+        not_verified("the host firewall is off for this host (node_baseline_firewall_enabled: false)")
+    listed = host.run("nft -j list table inet regionkit")
+    assert listed.rc == 0, f"no regionkit firewall table is loaded: {listed.stderr.strip()[:200]}"
+    rules = json.loads(listed.stdout)["nftables"]
+    chains = [r["chain"] for r in rules if "chain" in r and r["chain"].get("hook") == "input"]
+    assert chains and all(c.get("policy") == "drop" for c in chains), f"the input chain does not drop by default: {chains}"
+    loaded: list[str] = []
+    for r in rules:
+        if r.get("set", {}).get("name") == "ssh_v4":
+            for element in r["set"].get("elem", []):
+                prefix = element.get("prefix") if isinstance(element, dict) else None
+                loaded.append(f"{prefix['addr']}/{prefix['len']}" if prefix else str(element))
+    expected = _sources(hostvars, "node_baseline_firewall_ssh_sources", "regionkit_management_ranges")
+    assert sorted(loaded) == [e for e in expected if ":" not in e], (
+        f"SSH is admitted from {sorted(loaded)}, the inventory says {expected}"
+    )

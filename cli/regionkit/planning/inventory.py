@@ -13,7 +13,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from regionkit.planning.outputs import HostOutput, PoolOutput, StackOutputs
+
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def never_templated(key: str, value: object) -> bool:
+    """Whether a rendered value is marked for Ansible never to template (`!unsafe`): every string but
+    Ansible's own connection variables (validated addresses, regionkit's paths) and strings that read
+    as another type when untagged. Ansible re-reads an `!unsafe` scalar as if it were plain, so a
+    version `'12.2'` would come back a float and `''` a null; such strings hold no template anyway."""
+    if not isinstance(value, str) or key.startswith("ansible_"):
+        return False
+    return _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
 
 
 def group_name(name: str) -> str:
@@ -21,9 +35,15 @@ def group_name(name: str) -> str:
     return name.replace("-", "_")
 
 
-def pool_variables(pool: PoolOutput) -> dict[str, Any]:
+# A zone's ranges that a pool's collectives cross (the host firewall admits them between nodes).
+POOL_RANGES = ("management", "storage", "fabric")
+
+
+def pool_variables(pool: PoolOutput, zone_ranges: dict[str, str] | None = None) -> dict[str, Any]:
     """What the roles and the acceptance suites read about a pool (regionkit_*)."""
+    ranges = [zone_ranges[r] for r in POOL_RANGES if zone_ranges and r in zone_ranges]
     return {
+        "regionkit_pool_ranges": ranges,
         "regionkit_pool": pool.name,
         "regionkit_zone": pool.zone,
         "regionkit_facility": pool.facility,
@@ -59,6 +79,7 @@ class InventoryPlan:
     source: str  # where the hosts came from, for the file's header
     variables: dict[str, Any]  # on `all`
     pools: tuple[PoolOutput, ...]
+    zone_ranges: dict[str, dict[str, str]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # host -> why bootstrap and verify leave it out
 
     @property
@@ -76,7 +97,7 @@ class InventoryPlan:
         for pool in sorted(self.pools, key=lambda p: (p.zone, p.group)):
             children = zones.setdefault(group_name(pool.zone), {"children": {}})["children"]
             children[pool.group] = {
-                "vars": pool_variables(pool),
+                "vars": pool_variables(pool, self.zone_ranges.get(pool.zone)),
                 "hosts": {h.name: host_variables(h) for h in pool.hosts},
             }
         return {"all": {"vars": dict(self.variables), "children": {group_name(self.region): {"children": zones}}}}
@@ -91,6 +112,10 @@ def plan_inventory(outputs: StackOutputs, connection: Mapping[str, Any], source:
         "regionkit_mirror_bucket": outputs.mirror.bucket,
         "regionkit_mirror_region": outputs.mirror.region,
         "regionkit_apt_mirror": outputs.package_source,
+        # What the host firewall admits: SSH from the management ranges, metrics from the monitoring ones.
+        "regionkit_management_ranges": sorted({z.subnets["management"] for z in outputs.zones.values() if "management" in z.subnets}),
+        "regionkit_monitoring_ranges": list(outputs.monitoring),
         **connection,
     }
-    return InventoryPlan(outputs.region, source, variables, tuple(outputs.pools))
+    zone_ranges = {zone: dict(z.subnets) for zone, z in outputs.zones.items()}
+    return InventoryPlan(outputs.region, source, variables, tuple(outputs.pools), zone_ranges)

@@ -3,13 +3,13 @@ where its gateway services listen. Pure; the lab adapter builds it from kernel p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
 from regionkit.catalog.load import Catalog
 from regionkit.catalog.model import RegionSpec
 from regionkit.errors import BadInputError
-from regionkit.planning.outputs import DnsOutput, MirrorOutput, StackOutputs, pool_output
+from regionkit.planning.outputs import DnsOutput, MirrorOutput, StackOutputs, ZoneOutput, pool_output
 from regionkit.planning.servers import PoolPlan, plan_pools
 
 MAX_NODES = 64
@@ -44,6 +44,8 @@ class LabPlan:
     hosts: tuple[LabHostPlan, ...]
     pools: tuple[PoolPlan, ...]
     bucket: str
+    zones: dict[str, dict[str, str]] = field(default_factory=dict)  # zone -> its ranges (management, storage, ...)
+    monitoring: str = ""
 
     @property
     def apt_proxy(self) -> str:
@@ -86,6 +88,11 @@ def plan_lab(catalog: Catalog, nodes: int | None = None) -> LabPlan:
         hosts=tuple(hosts),
         pools=pools,
         bucket=f"{catalog.policy.operator.resource_prefix}-lab-artifacts",
+        zones={
+            z.id: {role: str(net) for role in ("management", "bmc", "storage", "fabric") if (net := getattr(z.network, role))}
+            for z in region.zones
+        },
+        monitoring=str(region.network.monitoring),
     )
 
 
@@ -97,5 +104,11 @@ def lab_outputs(plan: LabPlan) -> StackOutputs:
         dns_zone=DnsOutput(name=f"{plan.region}.internal"),
         mirror=MirrorOutput(endpoint=plan.s3_endpoint, bucket=plan.bucket, region=S3_REGION),
         package_source=plan.apt_proxy,
+        zones={
+            z: ZoneOutput(facility=next(p.facility for p in plan.pools if p.zone == z), subnets=s)
+            for z, s in plan.zones.items()
+            if any(p.zone == z for p in plan.pools)
+        },
+        monitoring=[plan.monitoring] if plan.monitoring else [],
         pools=[pool_output(p) for p in plan.pools],
     )

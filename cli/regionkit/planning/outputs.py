@@ -130,6 +130,7 @@ class StackOutputs(_Output):
     evidence_bucket: str = ""
     package_source: str = Field(default="", description="Base URL of the apt source the region's nodes install from.")
     zones: dict[str, ZoneOutput] = Field(default_factory=dict)
+    monitoring: list[str] = Field(default_factory=list, description="Ranges the metrics scrapers live in.")
     pools: list[PoolOutput] = Field(default_factory=list)
     network: NetworkOutput | None = None
     registration: list[RegistrationOutput] = Field(default_factory=list)

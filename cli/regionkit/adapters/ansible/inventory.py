@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from regionkit.planning.inventory import InventoryPlan
+from regionkit.planning.inventory import InventoryPlan, never_templated
 from regionkit.workspace import Workspace
 
 UNSAFE_TAG = "!unsafe"
@@ -33,7 +33,7 @@ _UnsafeDumper.add_representer(Unsafe, lambda dumper, value: dumper.represent_sca
 
 def _mark(value: Any, key: str = "") -> Any:
     if isinstance(value, str):
-        return value if key.startswith("ansible_") else Unsafe(value)
+        return Unsafe(value) if never_templated(key, value) else value
     if isinstance(value, dict):
         return {k: _mark(v, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):

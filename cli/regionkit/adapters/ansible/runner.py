@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from regionkit.content import content_root
 from regionkit.errors import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from regionkit.planning.results import HostResult, TaskResult
 from regionkit.workspace import Workspace
@@ -108,25 +109,17 @@ def close_connections(hosts: list[str], user: str = "root") -> int:
     return len(closing)
 
 
-def runner_env(roles: Path, facts: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+def runner_env(config: Path, facts: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a run: the content root's ansible.cfg (the one file AWX and a plain
+    ansible-playbook from the repository read too), and only what must differ per run: the region's
+    fact cache, Mitogen's strategy plugins where they are installed, the ControlPath Mitogen's SSH
+    needs in ssh_args."""
     CONTROL_DIR.mkdir(mode=0o700, exist_ok=True)
     return {
-        "ANSIBLE_ROLES_PATH": str(roles),
-        "ANSIBLE_HOST_KEY_CHECKING": "True",
-        "ANSIBLE_PIPELINING": "True",
+        "ANSIBLE_CONFIG": str(config),
         "ANSIBLE_SSH_ARGS": SSH_ARGS,
-        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(CONTROL_DIR),
-        "ANSIBLE_GATHERING": "smart",
-        "ANSIBLE_CACHE_PLUGIN": "ansible.builtin.jsonfile",
         "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(facts),
-        "ANSIBLE_CACHE_PLUGIN_TIMEOUT": "7200",
-        # Facts stay under ansible_facts only: the roles read none at top level, and copying every
-        # fact into each host's variables (clean_facts) cost about a tenth of the controller's main
-        # process per host-task. ansible-core deprecates the injection anyway.
-        "ANSIBLE_INJECT_FACT_VARS": "False",
-        "ANSIBLE_FORKS": "32",
         "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_RETRY_FILES_ENABLED": "False",
         "ANSIBLE_DEPRECATION_WARNINGS": "False",
         # ansible-playbook from the same environment as regionkit, whatever the caller's PATH.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
@@ -149,7 +142,7 @@ def run_playbook(
 ) -> RunResult:
     """Run `playbook` on the region's hosts; per-host results from the runner's events and stats.
 
-    The roles are looked up beside the playbook's folder (`<content root>/roles`)."""
+    Settings come from the content root's ansible.cfg (roles beside it)."""
     import ansible_runner  # the nodes extra; imported when a playbook runs, not when regionkit starts
 
     started = time.monotonic()
@@ -197,7 +190,7 @@ def run_playbook(
         tags=tags,
         cmdline=cmdline or None,
         extravars=KEEPALIVE_VARS,
-        envvars=runner_env(playbook.parent.parent / "roles", facts, env),
+        envvars=runner_env(content_root().ansible_cfg, facts, env),
         event_handler=handle,
         quiet=True,
         suppress_env_files=True,
