@@ -193,6 +193,7 @@ def _measured_something(report: HealthReport, first: Section, nranks_seen: set[i
             "the build has no MPI support or the launcher did not connect them",
             f"{first.headers} headers, ranks {' '.join(ranks)}",
         )
+        report.devices = None  # several jobs' rank lists: no one run's rank count
     elif len(ranks) == 1 or nranks_seen == {1}:
         report.unknown("every rank ran alone (nranks 1): no link was measured", "1 rank")
     else:

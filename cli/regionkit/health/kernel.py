@@ -23,7 +23,17 @@ VERSION = "1.0"
 _PREFIX = re.compile(
     r"^(?:\S+\s+\d+\s+[\d:]+\s+\S+\s+kernel:\s*|\d{4}-\d\d-\d\dT\S+\s+\S+\s+kernel:\s*|kernel:\s*|\[[^\]]*\]\s*|\S+ kernel: )+"
 )
-_XID = re.compile(r"NVRM: Xid \(PCI:([0-9A-Fa-f:.]+)\): (\d+),?\s*(.*)")
+# A syslog line of another program ("May 10 22:25:05 host pulseaudio[2648]: ..."): its own
+# message, never the continuation of a kernel one.
+_OTHER_PROGRAM = re.compile(r"^(?:\S+\s+\d+\s+[\d:]+|\d{4}-\d\d-\d\dT\S+)\s+\S+\s+(?!kernel:)[\w./-]+(?:\[\d+\])?:\s")
+# The start of a new NVRM message rather than a fragment of the last one: a function name
+# ("osInitNvMapping:", "RmInitAdapter:"), GPU/Xid/API words, or any capitalised word.
+_FRAGMENT = re.compile(r"NVRM:\s*(?:\(|[a-z][a-z-]*(?:\s|$))")
+# "Xid (PCI:0000:3b:00): 79, pid=..." and the older "Xid (0000:03:00): 13, 0003 ..." (no PCI:)
+_XID = re.compile(r"NVRM: Xid \((?:PCI:)?([0-9A-Fa-f]{4}:[0-9A-Fa-f:.]+)\):? (\d+)\b,?\s*(.*)")
+# NVLink5 Xids 144-150 say whether the event was fatal: "RLW_REMAP Nonfatal XC0 i0 Link 02 (...)"
+_NVLINK_XIDS = range(144, 151)
+_NONFATAL = re.compile(r"\bNon-?fatal\b", re.I)
 _APP_XIDS = {13, 31, 43, 45}
 # Catalog resolution buckets for the Xids a datacenter fleet sees; any other Xid is drained.
 _XID_ACTION = {
@@ -97,8 +107,15 @@ def _messages(text: str) -> list[str]:
         body = _PREFIX.sub("", line).strip()
         # A fragment of the previous sentence ("NVRM: (PCI ID: ...) installed in this system has",
         # "NVRM: fallen off the bus ..."), whether or not the journal gave it its own prefix.
-        fragment = bool(re.match(r"NVRM:\s*[a-z(]", body)) and bool(messages) and not messages[-1].endswith((".", "!", "?"))
-        continuation = (line[:1].isspace() and body.startswith("NVRM:")) or (prefixed and not _PREFIX.match(line)) or fragment
+        fragment = (
+            bool(_FRAGMENT.match(body)) and bool(messages) and "NVRM" in messages[-1] and not messages[-1].endswith((".", "!", "?"))
+        )
+        # "NVRM:     RISC-V CSR State:" and the like: an indented dump under the last message
+        dump = bool(re.match(r"NVRM:\s{2,}\S", body)) and bool(messages) and "NVRM" in messages[-1]
+        own = bool(_OTHER_PROGRAM.match(line))
+        continuation = not own and (
+            (line[:1].isspace() and body.startswith("NVRM:")) or (prefixed and not _PREFIX.match(line)) or fragment or dump
+        )
         if continuation and messages:
             messages[-1] += " " + re.sub(r"^NVRM:\s*", "", body)
         else:
@@ -145,6 +162,9 @@ def _xid(report: HealthReport, device: str, code: int, detail: str, message: str
         code = int(cause.group(1))
     if code in _APP_XIDS:
         report.warn(f"Xid {code}: application error (the workload, not the GPU)", Action.RERUN, message, device)
+        return
+    if code in _NVLINK_XIDS and _NONFATAL.search(detail):
+        report.warn(f"Xid {code}: non-fatal NVLink event (corrected; watch the link)", Action.NONE, message, device)
         return
     if code == 154:
         action = Action.REBOOT if "reboot" in detail.lower() else Action.DRAIN if "drain" in detail.lower() else Action.RESET
