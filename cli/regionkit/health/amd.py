@@ -103,12 +103,12 @@ def parse_amd_smi(text: str) -> HealthReport:
     banner = "AMD-SMI" in text
     devices: list[Device] = []
     waiting: Device | None = None
-    closed = True  # a GPU's two lines are followed by a border ("|---" or "+---")
+    closed = True  # the table closes with "+---"; "|---" only separates two GPUs
     for line in text.splitlines():
         s = line.rstrip()
         if "Processes:" in s:
             break
-        if s.startswith(("+-", "|-")) and not waiting:
+        if s.startswith("+-") and not waiting:
             closed = True
             continue
         if m := _AMD_ROW1.match(s):
@@ -167,7 +167,7 @@ def parse_amd_smi_json(text: str) -> HealthReport:
     report = HealthReport("amd-smi", "amd-smi --json", VERSION, devices=None)
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # a cut document, or nesting deeper than the stack
         report.unknown(f"not a whole JSON document: {exc}")
         return report
     gpus = data.get("gpu_data") if isinstance(data, dict) else data
@@ -277,7 +277,7 @@ def _concise_rows(text: str) -> list[Device]:
 def _rocm_smi_json(report: HealthReport, text: str) -> HealthReport:
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # a cut document, or nesting deeper than the stack
         report.unknown(f"not a whole JSON document: {exc}")
         return report
     cards = sorted((k for k in data if re.fullmatch(r"card\d+", k, re.I)), key=lambda k: int(k[4:]))
@@ -306,7 +306,11 @@ _ROCMINFO_ERRORS: ToolErrors = [
         Action.REBOOT,
     ),
     (re.compile(r"rocminfo: (?:command )?not found", re.I), "rocminfo is not installed", Action.DRAIN),
-    (re.compile(r"^Segmentation fault.*|.*\(core dumped\).*", re.M), "rocminfo crashed while opening the runtime", Action.DRAIN),
+    (
+        re.compile(r"^Segmentation fault[^\n]*|^[^\n]*\(core dumped\)", re.M),
+        "rocminfo crashed while opening the runtime",
+        Action.DRAIN,
+    ),
 ]
 
 

@@ -49,17 +49,21 @@ def parse_npu_smi(text: str) -> HealthReport:
     banner = _BANNER.search(text)
     npus: dict[str, Device] = {}
     pending: tuple[str, str] | None = None  # (npu id, chip label) waiting for its Bus-Id row
-    closed = True  # each chip pair is followed by a border ("+===" or "+---")
+    closed = True  # each chip pair is followed by a whole border ("+===" or "+---")
+    width = max((len(ln.strip()) for ln in text.splitlines() if ln.strip().startswith("+-")), default=0)
     for line in text.splitlines():
         s = line.strip()
         if s.startswith("+") and set(s) <= set("+-=") and not pending:
-            closed = True
+            closed = len(s) >= width  # a cut border is narrower than the banner's
             continue
         if not s.startswith("|"):
             continue
         if "Process id" in s or "Process name" in s:
             break
         cells = _cells(s)
+        if not _BANNER.search(s) and (not s.endswith("|") or len(cells) < 3):
+            report.unknown("a table row is cut short: truncated output", s)  # every device-table row has 3 cells
+            continue
         if len(cells) < 3:
             continue
         first = cells[0].split()

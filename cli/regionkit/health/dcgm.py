@@ -196,7 +196,7 @@ def parse_dcgmi_json(text: str) -> HealthReport:
     report = HealthReport("dcgmi-diag", "dcgmi diag -j", VERSION, devices=None)
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # a cut document, or nesting deeper than the stack
         report.unknown(f"not a whole JSON document: {exc}")
         return report
     if not isinstance(data, dict):

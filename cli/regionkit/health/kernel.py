@@ -23,6 +23,17 @@ VERSION = "1.0"
 _PREFIX = re.compile(
     r"^(?:\S+\s+\d+\s+[\d:]+\s+\S+\s+kernel:\s*|\d{4}-\d\d-\d\dT\S+\s+\S+\s+kernel:\s*|kernel:\s*|\[[^\]]*\]\s*|\S+ kernel: )+"
 )
+# What makes a line a kernel log's: a dmesg timestamp ("[   12.345678]", "[Fri Mar  3 04:23:22 2023]",
+# "[  +0.000094]"), a syslog or journal line of the kernel, journalctl -o cat's "kernel:", or
+# journalctl's own markers ("-- No entries --" when a -g filter matched nothing, "-- Boot ... --").
+_KERNEL_LINE = re.compile(
+    r"^\[\s*[+<]?\d+[.,]\d+\]|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:]{8} \d{4}\]|"
+    r"^\S+\s+\d+\s+[\d:]+\s+\S+\s+kernel:|^\d{4}-\d\d-\d\dT\S+\s+\S+\s+kernel:|^kernel:|"
+    r"^-- (?:No entries|Boot [0-9a-f]+|Logs begin at .*|Journal begins at .*) --$",
+    re.M,
+)
+# printk's line limit is about 1 KiB (LOG_LINE_MAX); a syslog or journal prefix adds little.
+_LONGEST_KERNEL_LINE = 4096
 # A syslog line of another program ("May 10 22:25:05 host pulseaudio[2648]: ..."): its own
 # message, never the continuation of a kernel one.
 _OTHER_PROGRAM = re.compile(r"^(?:\S+\s+\d+\s+[\d:]+|\d{4}-\d\d-\d\dT\S+)\s+\S+\s+(?!kernel:)[\w./-]+(?:\[\d+\])?:\s")
@@ -129,6 +140,8 @@ def parse_kernel_log(text: str) -> HealthReport:
     if not text.strip():
         report.unknown("empty log: it cannot show the driver loaded cleanly")
         return report
+    if (longest := max((len(line) for line in text.splitlines()), default=0)) > _LONGEST_KERNEL_LINE:
+        report.unknown(f"a line of {longest} characters: the kernel prints none longer than about 1 KiB, so this is not a log")
     nvrm = 0
     for message in _messages(text):
         if "NVRM" not in message:
@@ -143,8 +156,10 @@ def parse_kernel_log(text: str) -> HealthReport:
             continue
         if not _BENIGN.search(message):
             report.warn("unrecognised NVRM message", Action.RERUN, message, device)
-    if nvrm == 0:
+    if nvrm == 0 and _KERNEL_LINE.search(clean(text)):
         report.info("no NVRM message in the log")
+    elif nvrm == 0:
+        report.unknown("no kernel log line (no dmesg, journal or syslog timestamp, no NVRM): not a kernel log")
     return report
 
 

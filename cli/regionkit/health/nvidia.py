@@ -77,7 +77,9 @@ def parse_table(text: str) -> HealthReport:
         elif boxes and s.startswith("|") and not s.startswith("|="):
             boxes[-1][1].append(s)
     else:
-        closed = sep is not None and lines[-1].rstrip().startswith("+")
+        # closed by a whole border: as wide as the banner's box (a cut border is narrower)
+        last = lines[-1].rstrip() if lines else ""
+        closed = sep is not None and last.startswith("+") and len(last) >= len(lines[banner or 0].rstrip())
     report.devices = [d for d, _ in boxes]
     for device, rows in boxes:
         bad = [r for r in rows if "ERR!" in r or "Unknown Error" in r or "GPU is lost" in r]
@@ -133,7 +135,11 @@ def parse_csv(text: str) -> HealthReport:
     text = clean(text)
     nvml_errors(report, text)
     lines = [ln for ln in text.splitlines() if ln.strip() and "Unable to determine the device handle" not in ln]
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), skipinitialspace=True))
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), skipinitialspace=True))
+    except csv.Error as exc:  # a cell longer than the csv module's field limit: no nvidia-smi output
+        report.unknown(f"not CSV output: {exc}")
+        return report
     header_at = next((n for n, r in enumerate(rows) if r and all(_FIELD.match(c.strip()) for c in r) and len(r) > 1), None)
     if header_at is None:
         # noheader: the fields cannot be named, but a cell nvidia-smi could not read is a fault

@@ -144,3 +144,8 @@ def test_an_indented_register_dump_belongs_to_the_xid_above_it() -> None:
         text(N + "dmesg_NVRM_Xid120-GSP-task-exception_RISC-V-register-dump-continuations_drv575_ogkm-issue829_EXCERPT.txt")
     )
     assert [f.severity for f in report.findings] == ["fail"]
+
+
+@pytest.mark.parametrize(("log", "verdict"), [("-- No entries --\n", "pass"), ("no kernel here\nat all\n", "unknown")])
+def test_a_capture_with_no_nvrm_line_passes_only_if_it_is_a_kernel_log(log: str, verdict: str) -> None:
+    assert parse_kernel_log(log).verdict == verdict
