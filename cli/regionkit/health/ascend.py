@@ -6,6 +6,11 @@ Duo's 310P3, the Atlas A3's "Ascend910") print one pair per chip under the same 
 NPUs are counted by id and chips per NPU. npu-smi 25.5 may add per-chip health rows
 (``chip-id chip-id | OK | ...``) under a pair. Health is OK, Warning (a general alarm), or
 Alarm / Critical and the like (faults).
+
+A chip's name may be all digits (the Atlas 200's ``310``), so rows are told apart by place:
+the row after a name row that carries a Bus-Id (a BDF, ``NA`` or ``-``) is its chip row.
+Every device-table row has three cells, and each chip pair is closed by a whole border; a cut
+row or border is a truncated capture.
 """
 
 from __future__ import annotations

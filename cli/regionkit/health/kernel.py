@@ -8,7 +8,12 @@ no rule knows is a warning, never a silent pass.
 
 Xid codes follow NVIDIA's Xid catalog: the application-class Xids (13, 31, 43, 45) are a
 workload's fault and warn with "re-run"; every other Xid is a fault of the GPU, its memory or
-its links. An Xid 45 that names the Xid that caused it is judged by that cause.
+its links. An Xid 45 that names the Xid that caused it is judged by that cause; the NVLink
+Xids 144-150 say whether they were fatal, and a ``Nonfatal`` one only warns. Drivers before
+the 2010s wrote ``Xid (0000:03:00): 13`` without ``PCI:``; both wordings are read.
+
+A capture with no NVRM message passes only if it is a kernel log at all (a dmesg, journal or
+syslog line, or journalctl's ``-- No entries --``), and no kernel prints a line of kilobytes.
 """
 
 from __future__ import annotations

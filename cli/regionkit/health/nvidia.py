@@ -4,7 +4,8 @@
 The table's layout changed with driver branches (470: ``Persistence-M|`` columns 31 wide and
 a third ``MIG M.`` row from 450 on; 530+: 41-wide columns; 610: ``KMD Version``), so rows are
 read by their cells, not by column offsets. A GPU's box spans two or three lines and a fault
-can sit in any of them (``ERR!`` in the fan, power or ECC cell).
+can sit in any of them (``ERR!`` in the fan, power or ECC cell). Boxes posted without the
+banner are an excerpt: read for faults, never a pass, and no device count.
 """
 
 from __future__ import annotations
