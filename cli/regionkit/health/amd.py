@@ -57,9 +57,20 @@ _ROCM_SMI_ERRORS: ToolErrors = [
         Action.REBOOT,
     ),
     (re.compile(r"No AMD GPUs specified.*|WARNING: No AMD GPUs.*", re.I), "no AMD GPU found", Action.REBOOT),
-    (re.compile(r"^ERROR: GPU\[\d+\].*", re.I | re.M), "rocm-smi reports an error on a GPU", Action.DRAIN),
+    # "ERROR: GPU[0]: sclk clock is unsupported" is telemetry the part lacks (see _ROCM_SMI_UNSUPPORTED)
+    (
+        re.compile(r"^ERROR: GPU\[\d+\](?!.*\b(?:unsupported|not supported)\b).*", re.I | re.M),
+        "rocm-smi reports an error on a GPU",
+        Action.DRAIN,
+    ),
     (re.compile(r"rocm-smi: (?:command )?not found", re.I), "rocm-smi is not installed", Action.DRAIN),
 ]
+
+
+# Telemetry a part does not offer (an APU's power, a consumer card's sclk): worth seeing, not a fault.
+_ROCM_SMI_UNSUPPORTED = re.compile(
+    r"^ERROR: GPU\[\d+\].*\b(?:unsupported|not supported)\b.*|^Exception caught: (?!rsmi_init).*", re.I | re.M
+)
 
 
 def _uec(report: HealthReport, device: str, value: Any, seen: str) -> None:
@@ -92,10 +103,14 @@ def parse_amd_smi(text: str) -> HealthReport:
     banner = "AMD-SMI" in text
     devices: list[Device] = []
     waiting: Device | None = None
+    closed = True  # the table closes with "+---"; "|---" only separates two GPUs
     for line in text.splitlines():
         s = line.rstrip()
         if "Processes:" in s:
             break
+        if s.startswith("+-") and not waiting:
+            closed = True
+            continue
         if m := _AMD_ROW1.match(s):
             if waiting:
                 report.unknown("a GPU row is missing its second line: truncated", waiting.bus_id)
@@ -107,11 +122,16 @@ def parse_amd_smi(text: str) -> HealthReport:
                 _uec(report, bdf, r.group(3), s)
             else:
                 report.unknown("the GPU row's figures cannot be read", s, bdf)
+            closed = False
         elif waiting and (m2 := _AMD_ROW2.match(s)):
             waiting.index = m2.group(1)
             waiting = None
     if waiting:
         report.unknown("the last GPU row has no second line: truncated output", waiting.bus_id)
+    elif devices and not closed:
+        report.unknown("the GPU table is not closed: truncated output", devices[-1].bus_id)
+    if len(re.findall(r"^\| AMD-SMI ", text, re.M)) > 1:
+        report.unknown("more than one amd-smi output in the capture: outputs run together")
     if not devices and (blocks := _GPU_BLOCK.findall(text)):
         return _amd_smi_blocks(report, text, blocks)
     if devices:
@@ -147,7 +167,7 @@ def parse_amd_smi_json(text: str) -> HealthReport:
     report = HealthReport("amd-smi", "amd-smi --json", VERSION, devices=None)
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # a cut document, or nesting deeper than the stack
         report.unknown(f"not a whole JSON document: {exc}")
         return report
     gpus = data.get("gpu_data") if isinstance(data, dict) else data
@@ -202,7 +222,11 @@ def parse_rocm_smi(text: str) -> HealthReport:
     if stripped[:1] == "{":
         return _rocm_smi_json(report, stripped)
     scan_errors(report, text, _ROCM_SMI_ERRORS)
+    for m in _ROCM_SMI_UNSUPPORTED.finditer(text):
+        report.warn("rocm-smi could not read some telemetry (unsupported on this part)", Action.NONE, m.group(0))
     ended = "End of ROCm SMI Log" in text
+    if text.count("End of ROCm SMI Log") > 1:
+        report.unknown("more than one rocm-smi output in the capture: outputs run together")
     if _SHOWALL.search(text):
         cards: dict[str, Device] = {}
         for index, rest in _SHOWALL.findall(text):
@@ -253,7 +277,7 @@ def _concise_rows(text: str) -> list[Device]:
 def _rocm_smi_json(report: HealthReport, text: str) -> HealthReport:
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # a cut document, or nesting deeper than the stack
         report.unknown(f"not a whole JSON document: {exc}")
         return report
     cards = sorted((k for k in data if re.fullmatch(r"card\d+", k, re.I)), key=lambda k: int(k[4:]))
@@ -282,6 +306,11 @@ _ROCMINFO_ERRORS: ToolErrors = [
         Action.REBOOT,
     ),
     (re.compile(r"rocminfo: (?:command )?not found", re.I), "rocminfo is not installed", Action.DRAIN),
+    (
+        re.compile(r"^Segmentation fault[^\n]*|^[^\n]*\(core dumped\)", re.M),
+        "rocminfo crashed while opening the runtime",
+        Action.DRAIN,
+    ),
 ]
 
 
@@ -302,6 +331,8 @@ def parse_rocminfo(text: str) -> HealthReport:
             report.devices.append(Device(str(len(report.devices)), name.group(1) if name else ""))
     if not report.devices and not report.findings:
         report.fail("the HSA runtime sees no GPU agent", Action.REBOOT)
+    if text.count("*** Done ***") > 1:
+        report.unknown("more than one rocminfo output in the capture: outputs run together")
     if "*** Done ***" not in text and not report.has_fault():
         report.unknown("no '*** Done ***' line: truncated output")
     return report

@@ -6,6 +6,11 @@ Duo's 310P3, the Atlas A3's "Ascend910") print one pair per chip under the same 
 NPUs are counted by id and chips per NPU. npu-smi 25.5 may add per-chip health rows
 (``chip-id chip-id | OK | ...``) under a pair. Health is OK, Warning (a general alarm), or
 Alarm / Critical and the like (faults).
+
+A chip's name may be all digits (the Atlas 200's ``310``), so rows are told apart by place:
+the row after a name row that carries a Bus-Id (a BDF, ``NA`` or ``-``) is its chip row.
+Every device-table row has three cells, and each chip pair is closed by a whole border; a cut
+row or border is a truncated capture.
 """
 
 from __future__ import annotations
@@ -49,18 +54,37 @@ def parse_npu_smi(text: str) -> HealthReport:
     banner = _BANNER.search(text)
     npus: dict[str, Device] = {}
     pending: tuple[str, str] | None = None  # (npu id, chip label) waiting for its Bus-Id row
+    closed = True  # each chip pair is followed by a whole border ("+===" or "+---")
+    width = max((len(ln.strip()) for ln in text.splitlines() if ln.strip().startswith("+-")), default=0)
     for line in text.splitlines():
         s = line.strip()
+        if s.startswith("+") and set(s) <= set("+-=") and not pending:
+            closed = len(s) >= width  # a cut border is narrower than the banner's
+            continue
         if not s.startswith("|"):
             continue
         if "Process id" in s or "Process name" in s:
             break
         cells = _cells(s)
+        if not _BANNER.search(s) and (not s.endswith("|") or len(cells) < 3):
+            report.unknown("a table row is cut short: truncated output", s)  # every device-table row has 3 cells
+            continue
         if len(cells) < 3:
             continue
         first = cells[0].split()
         health = cells[1]
-        if len(first) == 2 and first[0].isdigit() and not first[1].isdigit() and re.fullmatch(r"[A-Za-z]+", health):
+        if pending and first and first[0].isdigit() and _BUS.match(health):
+            device = npus[pending[0]]  # the chip row under a name row: Chip [Device|Phy-ID] | Bus-Id
+            if not device.bus_id:
+                device.bus_id = health
+            pending, closed = None, False
+            continue
+        if _per_chip_health(first, health, npus):
+            _judge_health(report, f"{next(reversed(npus), '?')} chip {first[0]}", health, s)
+            continue
+        # A name row: "NPU-id Name | Health | Power Temp ...". The name may be all digits (the
+        # Atlas 200's "310"), so a name row is told from a chip row by its place, not its name.
+        if len(first) == 2 and first[0].isdigit() and re.fullmatch(r"[A-Za-z]+", health) and not _BUS.match(health):
             if pending:
                 report.unknown("a chip row is missing its Bus-Id row: truncated", f"NPU {pending[0]}")
             npu, name = first
@@ -70,15 +94,12 @@ def parse_npu_smi(text: str) -> HealthReport:
                 npus[npu] = Device(npu, name)
             pending = (npu, name)
             _judge_health(report, npu, health, s)
-        elif pending and first and first[0].isdigit() and _BUS.match(cells[1]):
-            device = npus[pending[0]]
-            if not device.bus_id:
-                device.bus_id = cells[1]
-            pending = None
-        elif len(first) == 2 and all(x.isdigit() for x in first) and re.fullmatch(r"[A-Za-z]+", health):
-            _judge_health(report, f"{next(reversed(npus), '?')} chip {first[0]}", health, s)
     if pending:
         report.unknown("the last chip row has no Bus-Id row: truncated output", f"NPU {pending[0]}")
+    elif npus and not closed:
+        report.unknown("the NPU table is not closed after its last chip: truncated output", f"NPU {next(reversed(npus))}")
+    if len(_BANNER.findall(text)) > 1:
+        report.unknown("more than one npu-smi output in the capture: outputs run together")
     if npus:
         report.devices = list(npus.values())
     elif not report.findings:
@@ -88,6 +109,14 @@ def parse_npu_smi(text: str) -> HealthReport:
     for line in elided_lines(text.splitlines()):
         report.unknown("elided output: not a whole table", line)
     return report
+
+
+def _per_chip_health(first: list[str], health: str, npus: dict[str, Device]) -> bool:
+    """npu-smi 25.5's per-chip health row under a pair: "chip-id chip-id | OK | ...", both ids
+    the same number (a name row pairs an NPU id with a name, "0 310" or "0 910B3")."""
+    return (
+        bool(npus) and len(first) == 2 and first[0].isdigit() and first[0] == first[1] and health.isalpha() and not _BUS.match(health)
+    )
 
 
 def _judge_health(report: HealthReport, npu: str, health: str, seen: str) -> None:

@@ -119,8 +119,11 @@ def parse_nccl_tests(text: str) -> HealthReport:
             current().elided_rows = True
             continue
         _row(current(), raw)
-    first = next((s for s in sections if s.rows or s.avg is not None), sections[0] if sections else None)
-    if first is None:
+    first = next((s for s in sections if s.rows or s.avg is not None), None)
+    if first is None:  # no result row: a run that failed before measuring, or no run at all
+        ranked = next((s for s in sections if s.ranks), None)
+        if ranked:
+            report.devices = [Device(r, bus_id=f"{h}:{d}") for r, h, d in ranked.ranks]
         if not report.findings:
             report.unknown("no nccl-tests result table in the output")
         return report
@@ -193,6 +196,7 @@ def _measured_something(report: HealthReport, first: Section, nranks_seen: set[i
             "the build has no MPI support or the launcher did not connect them",
             f"{first.headers} headers, ranks {' '.join(ranks)}",
         )
+        report.devices = None  # several jobs' rank lists: no one run's rank count
     elif len(ranks) == 1 or nranks_seen == {1}:
         report.unknown("every rank ran alone (nranks 1): no link was measured", "1 rank")
     else:
@@ -211,7 +215,7 @@ def parse_nccl_json(text: str) -> HealthReport:
     report = HealthReport("nccl-tests", "nccl-tests JSON", VERSION, devices=None)
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # a cut document, or nesting deeper than the stack
         report.unknown(f"not a whole JSON document (the run may have been cut): {exc}")
         return report
     if not isinstance(data, dict) or "results" not in data:

@@ -8,7 +8,12 @@ no rule knows is a warning, never a silent pass.
 
 Xid codes follow NVIDIA's Xid catalog: the application-class Xids (13, 31, 43, 45) are a
 workload's fault and warn with "re-run"; every other Xid is a fault of the GPU, its memory or
-its links. An Xid 45 that names the Xid that caused it is judged by that cause.
+its links. An Xid 45 that names the Xid that caused it is judged by that cause; the NVLink
+Xids 144-150 say whether they were fatal, and a ``Nonfatal`` one only warns. Drivers before
+the 2010s wrote ``Xid (0000:03:00): 13`` without ``PCI:``; both wordings are read.
+
+A capture with no NVRM message passes only if it is a kernel log at all (a dmesg, journal or
+syslog line, or journalctl's ``-- No entries --``), and no kernel prints a line of kilobytes.
 """
 
 from __future__ import annotations
@@ -23,7 +28,28 @@ VERSION = "1.0"
 _PREFIX = re.compile(
     r"^(?:\S+\s+\d+\s+[\d:]+\s+\S+\s+kernel:\s*|\d{4}-\d\d-\d\dT\S+\s+\S+\s+kernel:\s*|kernel:\s*|\[[^\]]*\]\s*|\S+ kernel: )+"
 )
-_XID = re.compile(r"NVRM: Xid \(PCI:([0-9A-Fa-f:.]+)\): (\d+),?\s*(.*)")
+# What makes a line a kernel log's: a dmesg timestamp ("[   12.345678]", "[Fri Mar  3 04:23:22 2023]",
+# "[  +0.000094]"), a syslog or journal line of the kernel, journalctl -o cat's "kernel:", or
+# journalctl's own markers ("-- No entries --" when a -g filter matched nothing, "-- Boot ... --").
+_KERNEL_LINE = re.compile(
+    r"^\[\s*[+<]?\d+[.,]\d+\]|^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:]{8} \d{4}\]|"
+    r"^\S+\s+\d+\s+[\d:]+\s+\S+\s+kernel:|^\d{4}-\d\d-\d\dT\S+\s+\S+\s+kernel:|^kernel:|"
+    r"^-- (?:No entries|Boot [0-9a-f]+|Logs begin at .*|Journal begins at .*) --$",
+    re.M,
+)
+# printk's line limit is about 1 KiB (LOG_LINE_MAX); a syslog or journal prefix adds little.
+_LONGEST_KERNEL_LINE = 4096
+# A syslog line of another program ("May 10 22:25:05 host pulseaudio[2648]: ..."): its own
+# message, never the continuation of a kernel one.
+_OTHER_PROGRAM = re.compile(r"^(?:\S+\s+\d+\s+[\d:]+|\d{4}-\d\d-\d\dT\S+)\s+\S+\s+(?!kernel:)[\w./-]+(?:\[\d+\])?:\s")
+# The start of a new NVRM message rather than a fragment of the last one: a function name
+# ("osInitNvMapping:", "RmInitAdapter:"), GPU/Xid/API words, or any capitalised word.
+_FRAGMENT = re.compile(r"NVRM:\s*(?:\(|[a-z][a-z-]*(?:\s|$))")
+# "Xid (PCI:0000:3b:00): 79, pid=..." and the older "Xid (0000:03:00): 13, 0003 ..." (no PCI:)
+_XID = re.compile(r"NVRM: Xid \((?:PCI:)?([0-9A-Fa-f]{4}:[0-9A-Fa-f:.]+)\):? (\d+)\b,?\s*(.*)")
+# NVLink5 Xids 144-150 say whether the event was fatal: "RLW_REMAP Nonfatal XC0 i0 Link 02 (...)"
+_NVLINK_XIDS = range(144, 151)
+_NONFATAL = re.compile(r"\bNon-?fatal\b", re.I)
 _APP_XIDS = {13, 31, 43, 45}
 # Catalog resolution buckets for the Xids a datacenter fleet sees; any other Xid is drained.
 _XID_ACTION = {
@@ -97,8 +123,15 @@ def _messages(text: str) -> list[str]:
         body = _PREFIX.sub("", line).strip()
         # A fragment of the previous sentence ("NVRM: (PCI ID: ...) installed in this system has",
         # "NVRM: fallen off the bus ..."), whether or not the journal gave it its own prefix.
-        fragment = bool(re.match(r"NVRM:\s*[a-z(]", body)) and bool(messages) and not messages[-1].endswith((".", "!", "?"))
-        continuation = (line[:1].isspace() and body.startswith("NVRM:")) or (prefixed and not _PREFIX.match(line)) or fragment
+        fragment = (
+            bool(_FRAGMENT.match(body)) and bool(messages) and "NVRM" in messages[-1] and not messages[-1].endswith((".", "!", "?"))
+        )
+        # "NVRM:     RISC-V CSR State:" and the like: an indented dump under the last message
+        dump = bool(re.match(r"NVRM:\s{2,}\S", body)) and bool(messages) and "NVRM" in messages[-1]
+        own = bool(_OTHER_PROGRAM.match(line))
+        continuation = not own and (
+            (line[:1].isspace() and body.startswith("NVRM:")) or (prefixed and not _PREFIX.match(line)) or fragment or dump
+        )
         if continuation and messages:
             messages[-1] += " " + re.sub(r"^NVRM:\s*", "", body)
         else:
@@ -112,6 +145,8 @@ def parse_kernel_log(text: str) -> HealthReport:
     if not text.strip():
         report.unknown("empty log: it cannot show the driver loaded cleanly")
         return report
+    if (longest := max((len(line) for line in text.splitlines()), default=0)) > _LONGEST_KERNEL_LINE:
+        report.unknown(f"a line of {longest} characters: the kernel prints none longer than about 1 KiB, so this is not a log")
     nvrm = 0
     for message in _messages(text):
         if "NVRM" not in message:
@@ -126,8 +161,10 @@ def parse_kernel_log(text: str) -> HealthReport:
             continue
         if not _BENIGN.search(message):
             report.warn("unrecognised NVRM message", Action.RERUN, message, device)
-    if nvrm == 0:
+    if nvrm == 0 and _KERNEL_LINE.search(clean(text)):
         report.info("no NVRM message in the log")
+    elif nvrm == 0:
+        report.unknown("no kernel log line (no dmesg, journal or syslog timestamp, no NVRM): not a kernel log")
     return report
 
 
@@ -145,6 +182,9 @@ def _xid(report: HealthReport, device: str, code: int, detail: str, message: str
         code = int(cause.group(1))
     if code in _APP_XIDS:
         report.warn(f"Xid {code}: application error (the workload, not the GPU)", Action.RERUN, message, device)
+        return
+    if code in _NVLINK_XIDS and _NONFATAL.search(detail):
+        report.warn(f"Xid {code}: non-fatal NVLink event (corrected; watch the link)", Action.NONE, message, device)
         return
     if code == 154:
         action = Action.REBOOT if "reboot" in detail.lower() else Action.DRAIN if "drain" in detail.lower() else Action.RESET

@@ -4,7 +4,8 @@
 The table's layout changed with driver branches (470: ``Persistence-M|`` columns 31 wide and
 a third ``MIG M.`` row from 450 on; 530+: 41-wide columns; 610: ``KMD Version``), so rows are
 read by their cells, not by column offsets. A GPU's box spans two or three lines and a fault
-can sit in any of them (``ERR!`` in the fan, power or ECC cell).
+can sit in any of them (``ERR!`` in the fan, power or ECC cell). Boxes posted without the
+banner are an excerpt: read for faults, never a pass, and no device count.
 """
 
 from __future__ import annotations
@@ -55,11 +56,18 @@ def parse_table(text: str) -> HealthReport:
     text = clean(text)
     nvml_errors(report, text)
     lines = text.splitlines()
-    banner = next((i for i, ln in enumerate(lines) if _BANNER.search(ln)), None)
+    banners = [i for i, ln in enumerate(lines) if _BANNER.search(ln)]
+    banner = banners[0] if banners else None
     sep = next((i for i in range(banner + 1, len(lines)) if lines[i].startswith("|=")), None) if banner is not None else None
+    # Without a banner the capture is an excerpt (a poster's few boxes): read its boxes for
+    # faults, but it shows no device count and no missing GPU can be told from it.
+    excerpt = sep is None and any(_BOX_FIRST.match(ln.rstrip()) for ln in lines)
     boxes: list[tuple[Device, list[str]]] = []
     closed = False
-    for s in (ln.rstrip() for ln in (lines[sep + 1 :] if sep is not None else [])):
+    body = lines[sep + 1 :] if sep is not None else lines if excerpt else []
+    for s in (ln.rstrip() for ln in body):
+        if excerpt and not s.startswith(("|", "+")):
+            continue
         if not s or s[0] not in "|+" or "MIG devices:" in s or "Processes:" in s:
             closed = True
             break
@@ -70,7 +78,9 @@ def parse_table(text: str) -> HealthReport:
         elif boxes and s.startswith("|") and not s.startswith("|="):
             boxes[-1][1].append(s)
     else:
-        closed = sep is not None and lines[-1].rstrip().startswith("+")
+        # closed by a whole border: as wide as the banner's box (a cut border is narrower)
+        last = lines[-1].rstrip() if lines else ""
+        closed = sep is not None and last.startswith("+") and len(last) >= len(lines[banner or 0].rstrip())
     report.devices = [d for d, _ in boxes]
     for device, rows in boxes:
         bad = [r for r in rows if "ERR!" in r or "Unknown Error" in r or "GPU is lost" in r]
@@ -79,7 +89,7 @@ def parse_table(text: str) -> HealthReport:
         if len(rows) < 2:
             report.unknown("the GPU's box is cut after its first line", rows[0], device.index)
     indexes = sorted(int(d.index) for d in report.devices)
-    missing = sorted(set(range(indexes[-1] + 1)) - set(indexes)) if indexes else []
+    missing = sorted(set(range(indexes[-1] + 1)) - set(indexes)) if indexes and not excerpt else []
     for gap in missing:
         report.fail(
             "GPU missing from the table (fell off the bus or failed to initialise)", Action.REBOOT, f"GPU {gap} not listed", str(gap)
@@ -91,8 +101,12 @@ def parse_table(text: str) -> HealthReport:
             report.unknown("no GPU row in the table")
         elif not closed:
             report.unknown("the GPU table is not closed: truncated output")
+    if excerpt:
+        report.unknown("GPU boxes without the NVIDIA-SMI banner: an excerpt, not a whole table", boxes[0][1][0] if boxes else "")
     if sep is None:
         report.devices = [] if _has_device_count(report) else None
+    if len(banners) > 1:
+        report.unknown("more than one nvidia-smi table in the capture: two outputs run together", lines[banners[1]])
     for line in elided_lines(lines):
         report.unknown("elided output: not a whole table", line)
     return report
@@ -122,9 +136,18 @@ def parse_csv(text: str) -> HealthReport:
     text = clean(text)
     nvml_errors(report, text)
     lines = [ln for ln in text.splitlines() if ln.strip() and "Unable to determine the device handle" not in ln]
-    rows = list(csv.reader(io.StringIO("\n".join(lines)), skipinitialspace=True))
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), skipinitialspace=True))
+    except csv.Error as exc:  # a cell longer than the csv module's field limit: no nvidia-smi output
+        report.unknown(f"not CSV output: {exc}")
+        return report
     header_at = next((n for n, r in enumerate(rows) if r and all(_FIELD.match(c.strip()) for c in r) and len(r) > 1), None)
     if header_at is None:
+        # noheader: the fields cannot be named, but a cell nvidia-smi could not read is a fault
+        # whatever its field ("[Unknown Error]" on every cell of a GPU that failed)
+        for n, row in enumerate(rows):
+            if bad := next((c.strip() for c in row if _BAD_CELL.match(c.strip())), None):
+                report.fail(f"row {n + 1}: a value cannot be read: {bad}", Action.REBOOT, ", ".join(row))
         if rows and not report.findings:
             report.unknown("no CSV header row: the fields cannot be named (use --format=csv, not noheader)", lines[0])
         elif not rows and not report.findings:
@@ -132,7 +155,9 @@ def parse_csv(text: str) -> HealthReport:
         return report
     header = [re.sub(r" \[.*\]$", "", h.strip()) for h in rows[header_at]]
     report.devices = []
-    for n, row in enumerate(rows[header_at + 1 :]):
+    if rows[header_at] in rows[header_at + 1 :]:
+        report.unknown("the CSV header repeats: two outputs run together", ", ".join(rows[header_at][:3]))
+    for n, row in enumerate(r for r in rows[header_at + 1 :] if r != rows[header_at]):
         if len(row) != len(header):
             report.unknown(f"row {n + 1} has {len(row)} cells, the header {len(header)}: truncated", ", ".join(row))
             continue
@@ -172,6 +197,7 @@ def parse_q(text: str) -> HealthReport:
     stack: list[tuple[int, str]] = []
     current: Device | None = None
     counters: dict[str, dict[str, int | bool]] = {}
+    closed: dict[str, bool] = {}  # a GPU block is whole once its "Processes" entry is printed
     for raw in lines:
         if not raw.strip() or elided_lines([raw]):
             continue
@@ -186,6 +212,8 @@ def parse_q(text: str) -> HealthReport:
         key, sep, value = (part.strip() for part in line.partition(":"))
         while stack and stack[-1][0] >= indent:
             stack.pop()
+        if current is not None and key == "Processes" and not stack:
+            closed[current.index] = True
         if not sep or not value:
             stack.append((indent, key))
             continue
@@ -216,6 +244,8 @@ def parse_q(text: str) -> HealthReport:
             report.fail(f"NVLink fabric status {value}", Action.RESET, f"Fabric Status: {value}", current.index)
         elif key == "GPU Recovery Action":
             _recovery_action(report, current.index, value)
+        elif path[-1:] == ["GPU Reset Status"] and key in ("Reset Required", "Drain and Reset Recommended") and flag(value):
+            report.fail(f"the driver reports {key.lower()}", Action.RESET, f"{key}: {value}", current.index)
         elif key == "HW Thermal Slowdown" and flag(value):
             report.warn("hardware thermal slowdown is active", Action.DRAIN, f"{key}: {value}", current.index)
         if "Unknown Error" in value or "GPU is lost" in value:
@@ -224,6 +254,10 @@ def parse_q(text: str) -> HealthReport:
         _fault_counters(report, index, int(c.get("ecc", 0)) or None, bool(c.get("pending")), bool(c.get("failed")))
     described = len(devices)
     report.devices = devices if devices or attached is not None else None
+    if devices and not closed.get(devices[-1].index) and not report.has_fault():
+        report.unknown("the last GPU block is cut before its Processes entry: truncated output", f"GPU {devices[-1].index}")
+    if len(re.findall(r"^=+NVSMI LOG=+\s*$", text, re.M)) > 1:
+        report.unknown("more than one nvidia-smi -q report in the capture: outputs run together")
     if attached is not None and described < attached:
         report.unknown(f"{attached} GPUs attached but {described} described: truncated or trimmed", f"Attached GPUs : {attached}")
     if not described and not report.findings:
@@ -283,6 +317,9 @@ def parse_xml(text: str) -> HealthReport:
         if status not in ("Success", "N/A", "Completed"):
             report.fail(f"NVLink fabric status {status}", Action.RESET, f"<fabric><status>{status}", index)
         _recovery_action(report, index, gpu.findtext("gpu_recovery_action", "") or "")
+        for tag in ("reset_required", "drain_and_reset_recommended"):
+            if flag(gpu.findtext(f"gpu_reset_status/{tag}", "") or ""):
+                report.fail(f"the driver reports {tag.replace('_', ' ')}", Action.RESET, f"<{tag}>Yes", index)
     attached = to_int(root.findtext("attached_gpus", ""))
     if attached is not None and len(report.devices) < attached:
         report.unknown(
@@ -309,6 +346,8 @@ def parse_topo(text: str) -> HealthReport:
         return report
     columns = [c.strip() for c in header]
     gpus = [c for c in columns if re.fullmatch(r"GPU\d+", c)]
+    if sum(1 for ln in lines if ln.startswith("\t") and "GPU0" in ln) > 1:
+        report.unknown("the topology header repeats: two outputs run together")
     report.devices = []
     for line in lines:
         cells = line.split("\t")

@@ -15,7 +15,7 @@ from regionkit.health.reading import clean, elided_lines
 
 VERSION = "0.1-synthetic"
 
-_LINE = re.compile(r"^PPU (\d+): (.+?) \(UUID: ([^)]+)\)\s*$")
+_LINE = re.compile(r"^PPU (\d+): ([^()]+?) \(UUID: ([^)]+)\)\s*$")
 
 
 def parse_ppu_smi(text: str) -> HealthReport:

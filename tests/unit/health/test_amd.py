@@ -34,6 +34,23 @@ CASES: dict[str, Case] = {
     A + "rocminfo_ERROR_ROCk-module-NOT-loaded_HSA_STATUS_ERROR_OUT_OF_RESOURCES_rocm2.9.txt": Case("rocminfo", "fail", None),
     A + "rocminfo_ERROR_ROCk-loaded_HSA_STATUS_ERROR_OUT_OF_RESOURCES_rocm3.0_2x-vega20.txt": Case("rocminfo", "fail", None),
     A + "rocminfo_ERROR_no-dev-kfd_wsl2_rx580.txt": Case("rocminfo", "fail", None),
+    # added for the parsers hunt: ROCm 5.x concise layouts, amd-smi static, rocminfo errors
+    A + "rocm-smi_concise_mi250_8gcd_odd-GCDs-power-NA-cap-0W_unlocked-lock-WARNING_rocm5.7_jlse_LOWPROV.txt": Case(
+        "rocm-smi", "pass", 8
+    ),
+    A + "rocm-smi_concise_mi100_4gpu_apptainer-container_amd-hpc-fund-docs_LOWPROV.txt": Case("rocm-smi", "pass", 4),
+    A + "rocm-smi_concise_3gpu-mi100_fbgemm-gpu-install-docs.txt": Case("rocm-smi", "pass", 3),
+    A + "rocm-smi_concise_radeon-rx7900_1gpu_rocm5.7_LOWPROV.txt": Case("rocm-smi", "pass", 1),
+    # "ERROR: GPU[0]: sclk clock is unsupported" is telemetry the part lacks, not a fault
+    A + "rocm-smi_concise_rocm5-6_1gpu_sclk-unsupported-ERROR-line_map-at-exception_power-NA_LOWPROV.txt": Case("rocm-smi", "warn", 1),
+    A + "amd-smi_static-aB_mi210_1gpu_asic-board_amd-container-toolkit-docs.txt": Case("amd-smi", "pass", 1),
+    A + "amd-smi_static_gpu0_asic-limit_mi350x_1gpu_NA-edge-temperature_LOWPROV.txt": Case("amd-smi", "pass", 1),
+    A + "rocminfo_ERROR_dev-kfd-permission-denied_not-member-of-render-group_LOWPROV.txt": Case("rocminfo", "fail", None),
+    A + "rocminfo_ERROR_dev-kfd-permission-denied_member-of-render-group_rx9070xt_LOWPROV.txt": Case("rocminfo", "fail", None),
+    A + "rocminfo_ERROR_dev-kfd-cannot-allocate-memory_HSA-OUT-OF-RESOURCES_EXCERPT_rocm-issue1318.txt": Case(
+        "rocminfo", "fail", None
+    ),
+    A + "rocminfo_ERROR_segmentation-fault_sudo_LOWPROV.txt": Case("rocminfo", "fail", None),
 }
 
 
@@ -112,3 +129,19 @@ def test_amd_smi_usage_text_proves_nothing() -> None:
         "usage: amd-smi [-h]  ...\n\nAMD System Management Interface | Version: 24.5.2.0 | ROCm version: 6.1.2\n\nAMD-SMI Commands:\n"
     )
     assert parse_amd_smi(usage).verdict == Verdict.UNKNOWN
+
+
+def test_amd_smi_table_cut_before_its_closing_border_is_unknown() -> None:
+    lines = text(A + "amd-smi_default_mi300x_1gpu_baremetal_amdsmi-26.2.0_rocm-7.1.1.txt").splitlines()
+    assert parse_amd_smi("\n".join(lines[:-1])).verdict == Verdict.UNKNOWN
+
+
+def test_rocm_smi_two_logs_run_together_are_unknown() -> None:
+    t = text(A + "mi300x_4gpu_rocm-smi_concise.txt")
+    assert parse_rocm_smi(t + t).verdict == Verdict.UNKNOWN
+
+
+def test_rocm_smi_error_that_is_not_about_unsupported_telemetry_still_fails() -> None:
+    t = text(A + "rocm-smi_concise_rocm5-6_1gpu_sclk-unsupported-ERROR-line_map-at-exception_power-NA_LOWPROV.txt")
+    report = parse_rocm_smi(t.replace("sclk clock is unsupported", "GPU reset failed"))
+    assert report.verdict == Verdict.FAIL

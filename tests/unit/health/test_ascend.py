@@ -24,6 +24,14 @@ CASES: dict[str, Case] = {
     A + "npu-smi-info_910B2C_2npu_npu-smi-23.0.2.1_trailing-blanks_nputop-test.txt": Case("npu-smi", "pass", 2),
     A + "npu-smi-info_310B4_1npu_Health-Alarm_busid-NA_npu-smi-23.0.0_nputop-test.txt": Case("npu-smi", "fail", 1),
     A + "npu-smi-info_ERROR_dcmi-initialized-failed-device-used_ret-8020.txt": Case("npu-smi", "fail", None),
+    # added for the parsers hunt: npu-smi 21.0.x and 24.1.0, an all-digit chip name, tool errors
+    A + "npu-smi-info_310_atlas-200dk_1npu_busid-NA_npu-smi-21.0.3.1_mindx-sdk-readme_LOWPROV.txt": Case("npu-smi", "pass", 1),
+    A + "npu-smi-info_910A_2npu-ids-1-and-4_container_npu-smi-21.0.2_ascend-utils-readme.txt": Case("npu-smi", "pass", 2),
+    A + "npu-smi-info_910B1_8npu_idle_no-running-processes-rows_npu-smi-24.1.0_vllm-ascend-issue3403.txt": Case("npu-smi", "pass", 8),
+    A + "npu-smi-info_310B4_1npu_OK_busid-NA_soc_npu-smi-24.1.0_orangepi-aipro_LOWPROV.txt": Case("npu-smi", "pass", 1),
+    A + "npu-smi-info_ERROR_dcmi-module-initialize-failed_ret-8005_firmware-upgraded-no-reboot_mindcluster-docs.txt": Case(
+        "npu-smi", "fail", None
+    ),
 }
 
 
@@ -66,3 +74,19 @@ def test_dcmi_init_failure_is_a_fault() -> None:
 
 def test_empty_output_is_unknown() -> None:
     assert parse_npu_smi("").verdict == Verdict.UNKNOWN
+
+
+def test_cut_after_the_last_chip_row_before_its_border_is_unknown() -> None:
+    lines = text(A + "npu-smi-info_910B1_8npu_idle_no-running-processes-rows_npu-smi-24.1.0_vllm-ascend-issue3403.txt").splitlines()
+    last_chip = max(n for n, ln in enumerate(lines) if ln.startswith("| 0                         | 0000:"))
+    assert parse_npu_smi("\n".join(lines[: last_chip + 1])).verdict == Verdict.UNKNOWN
+
+
+def test_two_outputs_run_together_are_unknown() -> None:
+    t = text(A + "npu-smi-info_910B2C_2npu_vllm-load_npu-smi-25.0.rc1.2.txt")
+    assert parse_npu_smi(t + t).verdict == Verdict.UNKNOWN
+
+
+def test_an_all_digit_chip_name_is_a_name_not_a_chip_row() -> None:
+    report = parse_npu_smi(text(A + "npu-smi-info_310_atlas-200dk_1npu_busid-NA_npu-smi-21.0.3.1_mindx-sdk-readme_LOWPROV.txt"))
+    assert [(d.index, d.name, d.bus_id) for d in report.devices or []] == [("0", "310", "NA")]

@@ -43,6 +43,33 @@ CASES: dict[str, Case] = {
     "real/ascend/hccl_test_all_reduce_16rank_2MB_aveg_time-header_hccl-vm-stub_LOWPROV.txt": Case(
         "hccl-test", "pass", None, busbw_allreduce(2.09715, 16), ranks=16
     ),
+    # added for the parsers hunt: srun -l labels, validation off, device-API failure, rccl-tests 2-16 ranks
+    C + "h100-sxm_1node-8gpu_-g8_all_reduce_perf_128M-4G_pass_issue290.txt": Case("nccl-tests", "pass", 8, 439.369),
+    C + "h100-sxm_2node-16rank_all_reduce_perf_srun-l_validation-0_NA_8M-8G_issue290.txt": Case("nccl-tests", "warn", 16, 142.735),
+    C + "h100-sxm_2node-16rank_all_reduce_perf_srun-l_NCCL_ALGO-RING_NA_from-Using-devices_EXCERPT_issue290.txt": Case(
+        "nccl-tests", "warn", 16, 85.5294
+    ),
+    C + "h800_2node-16rank_alltoall_perf_-D1-device-API_nccl-tests-2.17.6_FAIL_illegal-memory-access_issue355.txt": Case(
+        "nccl-tests", "fail", 16
+    ),
+    "real/amd/rccl-tests_all_reduce_perf_mi300x_8rank-mpirun_1node_k8s_develop-a7809b3_pass_LOWPROV.txt": Case(
+        "nccl-tests", "pass", 8, 110.464
+    ),
+    "real/amd/rccl-tests_all_reduce_perf_mi300x_2node-16rank_mpirun-ucx_RCCL-version-lines_develop-448c4c7_pass_LOWPROV.txt": Case(
+        "nccl-tests", "pass", 16, 92.3318
+    ),
+    "real/amd/rccl-tests_all_reduce_perf_radeon-ai-pro-r9700_2node-2rank_dmabuf_develop-33cc4df_pass_rocm-issue5571.txt": Case(
+        "nccl-tests", "pass", 2, 3.51213
+    ),
+    "real/amd/rccl-tests_all_reduce_perf_radeon-ai-pro-r9700_2node-2rank_gdr-LOC_develop-33cc4df_pass_rocm-issue5571.txt": Case(
+        "nccl-tests", "pass", 2, 3.53671
+    ),
+    "real/ascend/hccl_test_reduce_scatter_2rank_64B_int32_hccl-vm-runner-docs_LOWPROV.txt": Case(
+        "hccl-test", "pass", None, busbw_allreduce(0.00006, 2), ranks=2
+    ),
+    "real/ascend/hccl_test_all_reduce_16rank_512KB_hccl-vm-stub_binary-tree_LOWPROV.txt": Case(
+        "hccl-test", "pass", None, busbw_allreduce(0.52429, 16), ranks=16
+    ),
 }
 
 
@@ -150,3 +177,10 @@ def test_busbw_follows_nccl_tests(ranks: int, factor: float) -> None:
 def test_empty_output_is_unknown() -> None:
     assert parse_nccl_tests("").verdict == Verdict.UNKNOWN
     assert parse_hccl_test("", ranks=8).verdict == Verdict.UNKNOWN
+
+
+def test_separate_jobs_show_no_rank_count() -> None:
+    one = text(C + "rtx5090_1gpu_-g1_all_reduce_perf_nranks1_busbw-0_measured-nothing.txt")
+    header, rest = one.split("#\n#  ", 1)
+    report = parse_nccl_tests(header + "#\n" + header + "#\n#  " + rest)
+    assert (report.verdict, report.device_count) == (Verdict.UNKNOWN, None)

@@ -57,6 +57,31 @@ CASES: dict[str, Case] = {
     N + "h100-80gb-hbm3_1gpu_topo-m_with-ANSI-underline-escapes_drv590.txt": Case("nvidia-topo", "pass", 1),
     N + "h100-sxm5_8gpu_topo-m_nvswitch-NV18_12nic_hpe-cray-xd670_drv580.txt": Case("nvidia-topo", "pass", 8),
     N + "h200-sxm_8gpu_topo-m_nvswitch-NV18_8nic-mlx5_drv570.txt": Case("nvidia-topo", "pass", 8),
+    # added for the parsers hunt: drivers 470-595, ERR! boxes, MIG, NVML errors, excerpts
+    N + "h100-nvl_2gpu_smi-table_idle_drv550.54.txt": Case("nvidia-smi", "pass", 2),
+    N + "smi-table_a100-sxm4-40gb_1gpu_MIG-4-instances_1c-compute-instances_drv580.126_LOWPROV.txt": Case("nvidia-smi", "pass", 1),
+    N + "smi-table_a100-pcie-40gb_1gpu_MIG-7x1g.5gb_no-blank-before-MIG_no-process-table_drv535.161_LOWPROV.txt": Case(
+        "nvidia-smi", "pass", 1
+    ),
+    N + "smi-table_a100-80gb-pcie_4gpu_GPU2-GPU3-ERR_drv595_node-a100-06_vllm-load_LOWPROV.txt": Case("nvidia-smi", "fail", 4),
+    N + "smi-table_a100-80gb-pcie_4gpu_GPU2-GPU3-ERR_drv595_node-a100-04_idle_LOWPROV.txt": Case("nvidia-smi", "fail", 4),
+    N + "smi-table_a40_8gpu_GPU4-ERR-name-and-all-cells_xid119-gsp_drv525.60_ogkm-issue446.txt": Case("nvidia-smi", "fail", 8),
+    N + "smi-table_a30_8gpu_GPU3-ERR_xid119-gsp_no-process-table_drv525.85_ogkm-issue446.txt": Case("nvidia-smi", "fail", 8),
+    # a fan that reads ERR! is judged as the table shows it (WSL2 prints it; a fault until proven otherwise)
+    N + "smi-table_geforce-3gb_1gpu_wsl2_fan-ERR_power-NA_drv470.223-win474.64_LOWPROV.txt": Case("nvidia-smi", "fail", 1),
+    # boxes without the banner: the fault shows, the device count does not
+    N + "smi-table_EXCERPT_h100-80gb-hbm3_GPU5-box-only_ERR_after-xid119_LOWPROV.txt": Case("nvidia-smi", "fail", None),
+    N + "smi-table_EXCERPT_a100-sxm4_GPU4-GPU5-boxes_GPU5-ERR-all-cells_gsp-timeout_lambda-docs_LOWPROV.txt": Case(
+        "nvidia-smi", "fail", None
+    ),
+    N + "smi_ERROR_NVML-unknown-error_container-after-systemctl-daemon-reload_drv510_nvidia-docker-issue1671.txt": Case(
+        "nvidia-smi", "fail", None
+    ),
+    N + "smi_ERROR_NVML-insufficient-permissions_docker-selinux_LOWPROV.txt": Case("nvidia-smi", "fail", None),
+    N + "smi_ERROR_couldnt-communicate-with-the-NVIDIA-driver_after-apt-upgrade_LOWPROV.txt": Case("nvidia-smi", "fail", None),
+    N + "query-gpu-csv-noheader_loop-l1_utilization-encoder-decoder_Unknown-Error-after-first-sample_LOWPROV.txt": Case(
+        "nvidia-smi-csv", "fail", None
+    ),
 }
 
 
@@ -127,3 +152,33 @@ def test_csv_remapping_failure_asks_for_replacement() -> None:
 def test_xml_cut_document_is_unknown() -> None:
     xml = text(N + "a10g_smi-q-x_xml.xml")
     assert parse_xml(xml[: len(xml) // 2]).verdict == Verdict.UNKNOWN
+
+
+def test_healthy_boxes_without_a_banner_prove_nothing() -> None:
+    box = text(N + "smi-table_EXCERPT_a100-sxm4_GPU4-GPU5-boxes_GPU5-ERR-all-cells_gsp-timeout_lambda-docs_LOWPROV.txt")
+    healthy = "\n".join(box.splitlines()[:5]) + "\n"
+    report = parse_table(healthy)
+    assert (report.verdict, report.device_count) == (Verdict.UNKNOWN, None)
+
+
+def test_two_tables_run_together_are_unknown() -> None:
+    assert parse_table(text(TABLE) + text(TABLE)).verdict == Verdict.UNKNOWN
+
+
+@pytest.mark.parametrize("key", ["Reset Required", "Drain and Reset Recommended"])
+def test_q_reset_status_from_the_driver_is_a_fault(key: str) -> None:
+    q = text(N + "a100-sxm4-80gb_4gpu_smi-q_idle_drv555.txt").replace("Pending                           : Yes", "Pending : No")
+    line = next(ln for ln in q.splitlines() if ln.strip().startswith(key))
+    report = parse_q(q.replace(line, line.replace(": No", ": Yes"), 1))
+    assert report.verdict == Verdict.FAIL and any(f.action == "reset the device" and key.lower() in f.what for f in report.findings)
+
+
+def test_q_cut_inside_the_last_gpu_block_is_unknown() -> None:
+    q = text(N + "h200_1gpu_smi-q_idle_drv590.txt")
+    report = parse_q(q[: q.index("    Temperature")])
+    assert (report.verdict, report.device_count) == (Verdict.UNKNOWN, 1)
+
+
+def test_csv_with_its_header_twice_is_unknown() -> None:
+    csv_text = text(N + "h200_8gpu_query-gpu-csv_index-name-memtotal-driver-powerlimit-pstate_drv570.txt")
+    assert parse_csv(csv_text + csv_text).verdict == Verdict.UNKNOWN
