@@ -67,7 +67,8 @@ _BORDER = re.compile(r"\+[-=+]+\+\s*")
 
 def _on_device_boundary(kind: str, head: str) -> bool:
     last = head.rstrip("\n").rsplit("\n", 1)[-1]
-    return kind in ("nvidia-smi", "npu-smi") and head.endswith("\n") and bool(_BORDER.fullmatch(last))
+    # a complete border line ends a device's box, with or without the newline after it
+    return kind in ("nvidia-smi", "npu-smi") and bool(_BORDER.fullmatch(last))
 
 
 def _judge(kind: str, captured: str) -> tuple[Verdict, int | None]:
