@@ -145,5 +145,9 @@ class Workspace:
         return self.root / "policy" / f"{region}.json"
 
     def bmc_pins(self) -> Path:
-        """BMC TLS certificates pinned on first contact (handover)."""
-        return self.root / "bmc" / "pinned.json"
+        """BMC TLS certificates pinned on first contact (handover): `<address>:<port> sha256:<hex>` lines."""
+        return self.root / "bmc" / "pins"
+
+    def handover_record(self, region: str) -> Path:
+        """The region's latest handover verdict per server, which the inventory reads (handover)."""
+        return self.root / "handover" / f"{region}.json"

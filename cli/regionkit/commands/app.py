@@ -10,7 +10,7 @@ import click
 import typer
 
 from regionkit import __version__
-from regionkit.commands import bootstrap, catalog, deploy, drift, health, lab, mirror, plan, site, stack, verify
+from regionkit.commands import bootstrap, catalog, deploy, drift, handover, health, lab, mirror, plan, site, stack, verify
 from regionkit.commands._shared import begin, debugging, error_line
 from regionkit.errors import EXIT_BAD_INPUT
 
@@ -63,6 +63,7 @@ app.command("refresh")(stack.refresh)
 app.command("destroy")(stack.destroy)
 app.command("inventory")(stack.inventory)
 app.add_typer(lab.app, name="lab")
+app.command("handover")(handover.handover)
 app.add_typer(mirror.app, name="mirror")
 app.command("bootstrap")(bootstrap.bootstrap)
 app.command("verify")(verify.verify)

@@ -37,7 +37,8 @@ def bootstrap(
     }
     if fmt is OutputFormat.json:
         doc = {"region": region_key, "check": check, "exit_code": result.exit_code, "finished": result.finished,
-               "wall_s": round(result.wall_s, 2), "run_dir": str(result.run_dir), "hosts": summary}  # fmt: skip
+               "wall_s": round(result.wall_s, 2), "run_dir": str(result.run_dir), "hosts": summary,
+               "held_back": result.held_back}  # fmt: skip
         print_json(doc)
         raise typer.Exit(result.exit_code)
     total = {k: sum(v[k] for v in summary.values()) for k in ("ok", "changed", "failed", "unreachable")}
@@ -45,6 +46,8 @@ def bootstrap(
     mode = " (check)" if check else ""
     run_dir = s.catalog.rel(result.run_dir)
     say(f"bootstrap {region_key}{mode}: {len(summary)} hosts, {counts} in {result.wall_s:.1f} s; artifacts {run_dir}")
+    for host, why in sorted(result.held_back.items()):
+        say(f"held back at handover, not bootstrapped: {host}: {why}", "yellow", err=True)
     if not result.finished:
         say("the run stopped before the end of the play; ansible-playbook's last words:", "red", err=True)
     if result.output_tail:

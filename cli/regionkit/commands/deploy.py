@@ -34,6 +34,7 @@ def deploy(
                 "error": str(result.error) if result.error else None,
                 "notes": result.notes,
                 "verify": result.report.to_dict() if result.report else None,
+                "handover": result.handover.to_dict() if result.handover else None,
             }
         )
         raise typer.Exit(result.exit_code)
@@ -56,3 +57,6 @@ def deploy(
             f" finished in {result.seconds:.1f} s; report {result.report.report if result.report else '-'}",
         )
     )
+    if result.exit_code:  # every stage ran, but handover held servers back (or found unlisted BMCs)
+        say(f"deploy {region_key}: not every server went on (exit {result.exit_code}); see the notes above", "red", err=True)
+        raise typer.Exit(result.exit_code)

@@ -33,6 +33,8 @@ def print_verify(report: VerifyReport) -> None:
             f"{c['link_gbps']:.3f} GB/s link; floor {c['floor_gbps']:.3f} GB/s ({c['floor_source']}): "
             f"{'met' if c['passed'] else 'NOT met'}"
         )
+    for host, why in doc["held_back"].items():
+        say(f"held back at handover, not verified: {host}: {why}", "yellow", err=True)
     t = doc["totals"]
     counts = f"{t['passed']} passed, {t['failed']} failed, {t['not_verified']} not verified"
     console.print(Text.assemble((doc["verdict"], "bold"), f": {counts} in {doc['wall_s']} s; report {doc['report']}"))

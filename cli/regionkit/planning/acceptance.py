@@ -77,6 +77,7 @@ class VerifyReport:
     collective_hosts: list[str] = field(default_factory=list)
     link_flows_gbps: list[float] = field(default_factory=list)
     report: str = ""  # where the Markdown report was written
+    held_back: dict[str, str] = field(default_factory=dict)  # host -> why handover held it back (not verified)
 
     @property
     def totals(self) -> Counter[str]:
@@ -146,6 +147,7 @@ class VerifyReport:
             "pools": [asdict(p) for p in self.pools()],
             "hosts": [{"name": h, "pool": self.pool_of.get(h, "-"), "checks": cs} for h, cs in sorted(hosts.items())],
             "collective": collective,
+            "held_back": dict(sorted(self.held_back.items())),
             "report": self.report,
             "exit_code": self.exit_code,
         }

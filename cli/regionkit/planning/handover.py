@@ -12,10 +12,12 @@ rejection of its own, never a silent pass.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from regionkit.catalog.model import BiosSettingSpec, FirmwareBaselineSpec, HandoverSpec, ServerModelSpec, normalized_mac
 from regionkit.errors import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
@@ -398,3 +400,131 @@ def handover_exit_code(results: Sequence[HandoverResult]) -> int:
     if any(r.verdict != "accepted" for r in results):
         return EXIT_FAILED
     return EXIT_OK
+
+
+# --- one handover run, and the record later use cases read -------------------------------------
+
+
+def manifest_digest(entry: HandoverSpec) -> str:
+    """What a verdict was reached against: the manifest entry (credentials' sources left out). A
+    verdict on an entry that changed since no longer holds."""
+    doc = entry.model_dump(mode="json", exclude={"credentials"})
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def reason_dict(reason: Reason) -> dict[str, str]:
+    return {"kind": reason.kind, "message": reason.message, "fix": reason.fix}
+
+
+def result_dict(result: HandoverResult, rotated: bool = False) -> dict[str, Any]:
+    """One entry of handover's JSON: the server, its verdict, every reason with its fix."""
+    return {
+        "server": result.server,
+        "verdict": result.verdict,
+        "reasons": [reason_dict(r) for r in result.reasons],
+        "bmc_address": result.address,
+        "rack": result.rack,
+        "u": result.u,
+        "model": result.model,
+        "serial": result.serial,
+        "read_at": result.read_at.isoformat(),
+        "rotated": rotated,
+    }
+
+
+@dataclass(frozen=True)
+class HandoverReport:
+    """A handover run: the verdict on each server read, the BMCs found that the manifest does not
+    list, and what the report a partner signs needs (source, sites, times)."""
+
+    region: str
+    source: str  # the manifest's source (the partner's sheet and its date)
+    started: dt.datetime
+    version: str
+    scope: str  # "every listed server", "zone X", "servers a, b"
+    results: tuple[HandoverResult, ...]  # listed servers, in manifest order
+    unlisted: tuple[HandoverResult, ...] = ()
+    rotated: tuple[str, ...] = ()
+    swept: int = 0  # BMC-range addresses probed for unlisted BMCs
+    zone_of: dict[str, str] = field(default_factory=dict)  # server -> zone
+    site_of: dict[str, str] = field(default_factory=dict)  # zone -> "Partner name, FACILITY"
+    operator: str = ""
+    report: str = ""  # where the Markdown report was written
+
+    @property
+    def exit_code(self) -> int:
+        return handover_exit_code([*self.results, *self.unlisted])
+
+    @property
+    def accepted(self) -> list[str]:
+        return [r.server for r in self.results if r.verdict == "accepted"]
+
+    @property
+    def rejected(self) -> list[str]:
+        return [r.server for r in self.results if r.verdict != "accepted"]
+
+    def racks(self) -> list[tuple[str, str, list[HandoverResult]]]:
+        """(zone, rack, servers by rack unit, top first) per rack, in zone and rack order."""
+        by: dict[tuple[str, str], list[HandoverResult]] = {}
+        for r in self.results:
+            by.setdefault((self.zone_of.get(r.server, ""), r.rack), []).append(r)
+        return [(z, rack, sorted(rs, key=lambda r: -r.u)) for (z, rack), rs in sorted(by.items())]
+
+    def to_dict(self) -> dict[str, Any]:
+        counts = {v: sum(r.verdict == v for r in self.results) for v in ("accepted", "rejected")}
+        return {
+            "region": self.region,
+            "source": self.source,
+            "started": self.started.isoformat(),
+            "version": self.version,
+            "scope": self.scope,
+            "exit_code": self.exit_code,
+            "verdict": "accepted" if self.exit_code == EXIT_OK else "rejected",
+            "totals": {**counts, "unlisted": len(self.unlisted)},
+            "swept": self.swept,
+            "operator": self.operator,
+            "racks": [
+                {"zone": z, "site": self.site_of.get(z, ""), "rack": rack, "servers": [r.server for r in rs]}
+                for z, rack, rs in self.racks()
+            ],
+            "servers": [result_dict(r, r.server in self.rotated) for r in self.results],
+            "unlisted": [result_dict(r) for r in self.unlisted],
+            "report": self.report,
+        }
+
+
+def merge_record(
+    previous: dict[str, Any] | None, region: str, results: Sequence[HandoverResult], digests: dict[str, str], run: str
+) -> dict[str, Any]:
+    """The region's record after a run: each server read now replaces its earlier verdict; servers
+    this run did not read (--zone, --limit) keep theirs."""
+    servers = dict((previous or {}).get("servers", {})) if (previous or {}).get("region") == region else {}
+    for r in results:
+        servers[r.server] = {
+            "verdict": r.verdict,
+            "reasons": [reason_dict(x) for x in r.reasons],
+            "read_at": r.read_at.isoformat(),
+            "manifest": digests.get(r.server, ""),
+            "run": run,
+        }
+    return {"region": region, "servers": dict(sorted(servers.items()))}
+
+
+def held_back(record: dict[str, Any] | None, manifest: dict[str, HandoverSpec], region: str) -> dict[str, str]:
+    """The listed servers that may not go on, each with why: never handed over, rejected, or
+    accepted against a manifest entry that has changed since."""
+    servers = (record or {}).get("servers", {}) if (record or {}).get("region") == region else {}
+    why: dict[str, str] = {}
+    for name, entry in manifest.items():
+        seen = servers.get(name)
+        if not isinstance(seen, dict):
+            why[name] = f"not handed over yet: run `regionkit handover {region}`"
+        elif seen.get("manifest") != manifest_digest(entry):
+            when = seen.get("read_at", "?")
+            why[name] = f"its manifest entry changed after the handover of {when}: run `regionkit handover {region} --limit {name}`"
+        elif seen.get("verdict") != "accepted":
+            reasons = seen.get("reasons") or [{}]
+            first = str(reasons[0].get("message", "no reason recorded"))
+            more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+            why[name] = f"rejected at handover {seen.get('read_at', '?')}: {first}{more}"
+    return why

@@ -9,6 +9,8 @@ Operators' own role inputs are not here: they live in the region's committed
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +30,10 @@ def never_templated(key: str, value: object) -> bool:
     if not isinstance(value, str) or key.startswith("ansible_"):
         return False
     return _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
+
+
+HELD_BACK_GROUP = "regionkit_held_back"  # hosts handover did not accept (InventoryPlan.skipped)
+HELD_BACK_VAR = "regionkit_held_back_reason"
 
 
 def group_name(name: str) -> str:
@@ -91,6 +97,46 @@ class InventoryPlan:
     def hosts(self) -> list[str]:
         return sorted(self.pool_of)
 
+    @property
+    def going_on(self) -> list[str]:
+        """The hosts bootstrap and verify work on: every host but those held back at handover."""
+        return [h for h in self.hosts if h not in self.skipped]
+
+    def groups(self) -> dict[str, set[str]]:
+        """Every group of the inventory and its hosts."""
+        everyone = set(self.pool_of)
+        groups: dict[str, set[str]] = {"all": everyone, group_name(self.region): everyone, HELD_BACK_GROUP: set(self.skipped)}
+        for pool in self.pools:
+            names = {h.name for h in pool.hosts}
+            groups.setdefault(pool.group, set()).update(names)
+            groups.setdefault(group_name(pool.zone), set()).update(names)
+        return groups
+
+    def match(self, pattern: str | None) -> list[str]:
+        """The hosts an Ansible-style host pattern selects: names or groups (shell globs, `~regex`),
+        joined by `,` or `:`, `&` to intersect and `!` to exclude, as `--limit` reads them."""
+        if not pattern:
+            return self.hosts
+        groups = self.groups()
+        parts = [p.strip() for p in re.split(r"[,:]", pattern) if p.strip()]
+        # As Ansible does: a pattern that starts by excluding or intersecting starts from every host.
+        chosen = set(self.pool_of) if parts and parts[0][0] in "!&" else set[str]()
+        for part in parts:
+            op, term = (part[0], part[1:]) if part[0] in "!&" else ("", part)
+            if term.startswith("~"):
+                rx = re.compile(term[1:])
+                picked = {h for h in self.pool_of if rx.search(h)} | {h for g, hs in groups.items() if rx.search(g) for h in hs}
+            else:
+                picked = {h for h in self.pool_of if fnmatch.fnmatchcase(h, term)}
+                picked |= {h for g, hs in groups.items() if fnmatch.fnmatchcase(g, term) for h in hs}
+            if op == "!":
+                chosen -= picked
+            elif op == "&":
+                chosen &= picked
+            else:
+                chosen |= picked
+        return sorted(chosen)
+
     def document(self) -> dict[str, Any]:
         """The YAML inventory (Ansible's `yaml` inventory format) as plain data."""
         zones: dict[str, dict[str, Any]] = {}
@@ -100,11 +146,17 @@ class InventoryPlan:
                 "vars": pool_variables(pool, self.zone_ranges.get(pool.zone)),
                 "hosts": {h.name: host_variables(h) for h in pool.hosts},
             }
-        return {"all": {"vars": dict(self.variables), "children": {group_name(self.region): {"children": zones}}}}
+        top: dict[str, Any] = {group_name(self.region): {"children": zones}}
+        if self.skipped:  # held back at handover: bootstrap and verify leave them out, and say why
+            top[HELD_BACK_GROUP] = {"hosts": {h: {HELD_BACK_VAR: why} for h, why in sorted(self.skipped.items())}}
+        return {"all": {"vars": dict(self.variables), "children": top}}
 
 
-def plan_inventory(outputs: StackOutputs, connection: Mapping[str, Any], source: str) -> InventoryPlan:
-    """The inventory of the hosts the outputs describe, reached with `connection`."""
+def plan_inventory(
+    outputs: StackOutputs, connection: Mapping[str, Any], source: str, held_back: Mapping[str, str] | None = None
+) -> InventoryPlan:
+    """The inventory of the hosts the outputs describe, reached with `connection`; `held_back`
+    (host -> why) are the hosts handover did not accept."""
     variables: dict[str, Any] = {
         "regionkit_region": outputs.region,
         "regionkit_dns_zone": outputs.dns_zone.name,
@@ -118,4 +170,6 @@ def plan_inventory(outputs: StackOutputs, connection: Mapping[str, Any], source:
         **connection,
     }
     zone_ranges = {zone: dict(z.subnets) for zone, z in outputs.zones.items()}
-    return InventoryPlan(outputs.region, source, variables, tuple(outputs.pools), zone_ranges)
+    hosts = {h.name for p in outputs.pools for h in p.hosts}
+    skipped = {h: why for h, why in (held_back or {}).items() if h in hosts}
+    return InventoryPlan(outputs.region, source, variables, tuple(outputs.pools), zone_ranges, skipped)

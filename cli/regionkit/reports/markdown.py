@@ -7,6 +7,7 @@ from typing import Any
 import jinja2
 
 from regionkit.planning.acceptance import VerifyReport
+from regionkit.planning.handover import HandoverReport
 from regionkit.reports.picture import svg_curve
 
 _ENV = jinja2.Environment(
@@ -21,6 +22,16 @@ VERIFY = """\
 **Result: {{ verdict }}** · {{ totals.passed }} passed · {{ totals.failed }} failed · {{ totals.not_verified }} not verified
 
 A check that could not run (no device on the host) is listed as *not verified*, never as passed.
+{% if held_back %}
+
+## Held back at handover (not verified)
+
+| host | why |
+| --- | --- |
+{% for host, why in held_back.items() %}
+| {{ host }} | {{ why | replace('|', '/') }} |
+{% endfor %}
+{% endif %}
 
 ## Pools
 
@@ -97,6 +108,70 @@ Started {{ doc.started }}, {{ "%.1f" | format(doc.seconds) }} s, regionkit {{ ve
 No drift: every checked resource, task and check matches its declaration.
 {% endif %}
 """
+
+
+HANDOVER = """\
+# Handover report: {{ r.region }}
+
+{{ r.started.strftime('%Y-%m-%d %H:%M UTC') }} · regionkit {{ r.version }} · {{ r.scope }}
+
+Manifest: {{ r.source | cell }}
+
+**Result: {{ doc.verdict }}** · {{ doc.totals.accepted }} accepted · {{ doc.totals.rejected }} rejected · {{ doc.totals.unlisted }} unlisted BMCs{% if r.swept %} ({{ r.swept }} addresses of the BMC ranges swept){% endif %}
+
+
+Each server's BMC was read over Redfish and checked against the manifest above and the server
+model's firmware baseline and BIOS settings (inventories/servers.yml). A rejected server goes no
+further (bootstrap and verify leave it out) until a later handover accepts it.
+{% for zone, rack, servers in r.racks() %}
+
+## Rack {{ rack }} · zone {{ zone }}{% if r.site_of.get(zone) %} · {{ r.site_of[zone] | cell }}{% endif %}
+
+
+| U | server | model | serial | BMC | verdict | read at (UTC) |
+| ---: | --- | --- | --- | --- | --- | --- |
+{% for s in servers %}
+| {{ s.u }} | {{ s.server }} | {{ s.model }} | {{ s.serial }} | {{ s.address }} | {{ s.verdict }}{% if s.server in r.rotated %} (password rotated){% endif %} | {{ s.read_at.strftime('%Y-%m-%d %H:%M:%S') }} |
+{% endfor %}
+{% for s in servers if s.reasons %}
+{% if loop.first %}
+
+{% endif %}
+{% for reason in s.reasons %}
+- **{{ s.server }}** {{ reason.kind }}: {{ reason.message | cell }}. Fix: {{ reason.fix | cell }}
+{% endfor %}
+{% endfor %}
+
+Handed over for {{ (r.site_of.get(zone) or 'the partner') | cell }}: name ________________ signature ________________ date __________
+
+Accepted for {{ (r.operator or 'the operator') | cell }}: name ________________ signature ________________ date __________
+{% endfor %}
+{% if r.unlisted %}
+
+## BMCs on the BMC range that the manifest does not list
+
+Never admitted: each was read once, anonymously (its Redfish service root), and not logged in to.
+
+| address | what answers | read at (UTC) | fix |
+| --- | --- | --- | --- |
+{% for u in r.unlisted %}
+| {{ u.address }} | {{ u.reasons[0].message | cell }} | {{ u.read_at.strftime('%Y-%m-%d %H:%M:%S') }} | {{ u.reasons[0].fix | cell }} |
+{% endfor %}
+{% endif %}
+"""
+
+
+def _cell(text: object) -> str:
+    """Text a BMC or a partner wrote, safe in a Markdown table cell: one line, no column breaks."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+_ENV.filters["cell"] = _cell
+
+
+def handover_markdown(report: HandoverReport) -> str:
+    """The report a partner signs: one table per rack, the manifest's source, each reading's time."""
+    return _ENV.from_string(HANDOVER).render(r=report, doc=report.to_dict())
 
 
 def verify_markdown(report: VerifyReport) -> str:

@@ -1,6 +1,8 @@
 """`deploy`: the whole chain for one region, each stage a use case called as a function:
-validate, hosts (the stack's `up`, or the lab), inventory, mirror sync, bootstrap, verify. It stops
-at the first stage that fails and names the command that resumes from there."""
+validate, hosts (the stack's `up`, or the lab), handover (where the pools list their servers),
+inventory, mirror sync, bootstrap, verify. It stops at the first stage that fails and names the
+command that resumes from there. Servers handover rejects are held back: the chain goes on with
+the accepted ones, and the deploy's exit code says that not every server went on."""
 
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from dataclasses import dataclass, field
 
 from regionkit.errors import EXIT_OK, BadInputError, RegionkitError
 from regionkit.planning.acceptance import VerifyReport
+from regionkit.planning.handover import HandoverReport
 from regionkit.services.bootstrap import bootstrap
 from regionkit.services.catalog import require_valid
+from regionkit.services.handover import HandoverRun, handover, region_manifest
 from regionkit.services.hosts import LabHosts, hosts_for, lab_holds
 from regionkit.services.inventory import region_hosts
 from regionkit.services.lab import lab_up
@@ -41,6 +45,7 @@ class DeployResult:
     report: VerifyReport | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    handover: HandoverReport | None = None
 
 
 def _hosts_stage(session: Session, region: str, backend: str | None, yes: bool) -> Stage | None:
@@ -64,6 +69,22 @@ def _up(session: Session, region: str, backend: str | None, yes: bool) -> object
     return result
 
 
+def _handover(session: Session, region: str, result: DeployResult) -> HandoverRun | None:
+    """Handover inside deploy: the chain goes on with the accepted servers (None), and stops
+    (the run, with its exit code) only when none was accepted."""
+    run = handover(session, region)
+    result.handover = report = run.report
+    if report.rejected:
+        result.notes.append(
+            f"handover held back {len(report.rejected)} of {len(report.results)} servers ({', '.join(report.rejected)}): "
+            f"bootstrap and verify leave them out; report {report.report}"
+        )
+    if report.unlisted:
+        found = ", ".join(u.address for u in report.unlisted)
+        result.notes.append(f"handover found BMCs the manifest does not list ({found}): never admitted; report {report.report}")
+    return None if report.accepted else run
+
+
 def deploy(session: Session, region: str, backend: str | None = None, yes: bool = False) -> DeployResult:
     """Run the chain; the result names the stages done and the one that failed, if any."""
     session.catalog.region(region)
@@ -75,11 +96,13 @@ def deploy(session: Session, region: str, backend: str | None = None, yes: bool 
         return result.report
 
     hosts = _hosts_stage(session, region, backend, yes)
+    listed = bool(region_manifest(session, region))
     if hosts is None:
         result.notes.append(f"`up` is stood in for: lab hosts hold {region}'s pools")
     stages = [
         Stage("validate", f"regionkit validate {region}", lambda: require_valid(session, region, "deployed")),
         *([hosts] if hosts else []),
+        *([Stage("handover", f"regionkit handover {region}", lambda: _handover(session, region, result))] if listed else []),
         Stage("inventory", f"regionkit inventory {region}", lambda: region_hosts(session, region)),
         Stage("mirror sync", f"regionkit mirror sync {region}", lambda: mirror_sync(session, region)),
         Stage("bootstrap", f"regionkit bootstrap {region}", lambda: bootstrap(session, region)),
@@ -97,5 +120,7 @@ def deploy(session: Session, region: str, backend: str | None = None, yes: bool 
             break
         result.stages.append((stage.name, time.monotonic() - t))
         session.progress.stage_done(stage.name, time.monotonic() - t)
+    if result.failed is None and result.handover is not None and result.handover.exit_code != EXIT_OK:
+        result.exit_code = result.handover.exit_code  # done, but not with every server the partner racked
     result.seconds = time.monotonic() - started
     return result

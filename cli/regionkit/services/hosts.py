@@ -19,7 +19,9 @@ from typing import Any, Literal, Protocol
 import yaml
 
 from regionkit.adapters.lab import hosts as lab
+from regionkit.catalog.model import RegionSpec
 from regionkit.errors import BadInputError
+from regionkit.planning.lab import sized
 from regionkit.planning.outputs import StackOutputs, read_outputs
 from regionkit.services.session import Session
 
@@ -52,6 +54,10 @@ class HostSource(Protocol):
     @property
     def builds_stand_in_artifacts(self) -> bool:
         """Whether the vendor artifacts these hosts need can be stood in for (no vendor files needed)."""
+        ...
+
+    def region_spec(self) -> RegionSpec:
+        """The region as these hosts were planned: its pools and the partner's manifest."""
         ...
 
 
@@ -99,6 +105,13 @@ class LabHosts:
     @property
     def builds_stand_in_artifacts(self) -> bool:
         return True
+
+    def region_spec(self) -> RegionSpec:
+        """As declared, or as `lab up --nodes N` sized it (with the manifest derived for that size)."""
+        spec = self.session.catalog.region(self.region)
+        state = lab.load_state(self.paths)
+        nodes = state.get("nodes") if state and state.get("outputs", {}).get("region") == self.region else None
+        return sized(spec, int(nodes)) if nodes else spec
 
 
 def lab_settings(session: Session) -> dict[str, Any]:
@@ -151,6 +164,9 @@ class StackHosts:
     @property
     def builds_stand_in_artifacts(self) -> bool:
         return False
+
+    def region_spec(self) -> RegionSpec:
+        return self.session.catalog.region(self.region)
 
 
 @dataclass

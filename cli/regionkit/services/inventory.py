@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from regionkit.adapters.ansible.inventory import write_inventory
+from regionkit.errors import RegionkitError
 from regionkit.planning.inventory import InventoryPlan, plan_inventory
 from regionkit.planning.outputs import StackOutputs
+from regionkit.services.handover import held_back_servers
 from regionkit.services.hosts import HostSource, Origin, hosts_for
 from regionkit.services.session import Session
 
@@ -31,9 +33,26 @@ def inventory_path(session: Session, region: str) -> Path:
 
 
 def region_hosts(session: Session, region: str, origin: Origin | None = None) -> RegionHosts:
-    """The region's hosts and their inventory (written, or left as is when unchanged)."""
+    """The region's hosts and their inventory (written, or left as is when unchanged). Servers that
+    handover did not accept are marked held back (`InventoryPlan.skipped`), with the reason."""
     source = hosts_for(session, region, origin)
     outputs = source.outputs()
-    plan = plan_inventory(outputs, source.connection(), source.describe())
+    plan = plan_inventory(outputs, source.connection(), source.describe(), held_back_servers(session, region))
     path = write_inventory(session.workspace, inventory_path(session, region), plan)
     return RegionHosts(source, outputs, plan, path)
+
+
+def going_on(hosts: RegionHosts, limit: str | None, use_case: str) -> tuple[list[str], dict[str, str]]:
+    """The hosts `limit` selects that may go on, and those handover held back (host -> why).
+    RegionkitError when every selected host is held back: there is nothing to run."""
+    plan = hosts.plan
+    scope = plan.match(limit)
+    held = {h: plan.skipped[h] for h in scope if h in plan.skipped}
+    going = [h for h in scope if h not in held]
+    if held and not going:
+        first = next(iter(held))
+        raise RegionkitError(
+            f"{use_case} {plan.region}: every host{' of --limit' if limit else ''} is held back at handover "
+            f"({len(held)}; {first}: {held[first]}); fix what handover found, then run `regionkit handover {plan.region}`"
+        )
+    return going, held

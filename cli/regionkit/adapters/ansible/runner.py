@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ class RunResult:
     status: str
     output_tail: str = ""
     finished: bool = True  # the play reached its stats; False when ansible-playbook stopped mid-run
+    held_back: dict[str, str] = field(default_factory=dict)  # hosts left out because handover did not accept them
 
     @property
     def exit_code(self) -> int:

@@ -284,6 +284,7 @@ def _up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None], outputs
             },
             "hosts": {h.name: {"netns": h.netns, "veth": h.veth, "address": str(h.address), "pool": h.pool} for h in plan.hosts},
             "outputs": outputs,
+            "nodes": plan.nodes,
         }
         _save(paths, state)  # intent first: `down` reads it even if we die below
         progress("bridge and mirror")

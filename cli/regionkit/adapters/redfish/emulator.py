@@ -168,9 +168,18 @@ def _self_signed(name: str, address: str, folder: Path) -> tuple[Path, Path]:
 class EmulatedBmc:
     """The Redfish resources and behaviour of one BMC (transport-free: `handle` a request)."""
 
-    def __init__(self, identity: BmcIdentity, cert_dir: Path, on_power: Callable[[str, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        identity: BmcIdentity,
+        cert_dir: Path,
+        on_power: Callable[[str, str], None] | None = None,
+        stable_cert: bool = False,
+    ) -> None:
+        """`stable_cert`: keep the certificate in `cert_dir` under the BMC's name and address and use it
+        again next time (a real BMC keeps its certificate across reboots; the lab's across `lab up`)."""
         self.identity = identity
         self._cert_dir = cert_dir
+        self._stable_cert = stable_cert
         self.on_power = on_power
         self.faults: set[str] = set()
         self._busy_left = 0
@@ -179,11 +188,19 @@ class EmulatedBmc:
         self._password = identity.password
         self._account_etag = secrets.token_hex(8)
         self.uuid = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{identity.name}.{identity.serial}"))
-        self.context = self._new_context()
+        self.context = self._own_context = self._new_context(fresh=not stable_cert)
         self.requests = 0
 
-    def _new_context(self) -> ssl.SSLContext:
-        cert, key = _self_signed(self.identity.name, self.identity.address, self._cert_dir)
+    def _new_context(self, fresh: bool = True) -> ssl.SSLContext:
+        if fresh:
+            cert, key = _self_signed(self.identity.name, self.identity.address, self._cert_dir)
+        else:
+            stem = self._cert_dir / f"{self.identity.name}-{self.identity.address}"
+            cert, key = stem.with_name(stem.name + ".crt"), stem.with_name(stem.name + ".key")
+            if not (cert.is_file() and key.is_file()):
+                made_cert, made_key = _self_signed(self.identity.name, self.identity.address, self._cert_dir)
+                made_key.replace(key)
+                made_cert.replace(cert)
         self.certificate = cert
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -200,8 +217,8 @@ class EmulatedBmc:
                 self.faults.discard(kind)
             if kind == "busy":
                 self._busy_left = BUSY_REQUESTS if on else 0
-            if kind == "tls" and on:
-                self.context = self._new_context()
+            if kind == "tls":  # a new certificate while on; the BMC's own again when switched off
+                self.context = self._new_context() if on else self._own_context
             if kind == "auth":
                 self._password = secrets.token_urlsafe(16) if on else self.identity.password
                 self._sessions.clear()

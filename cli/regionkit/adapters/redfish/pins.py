@@ -6,14 +6,19 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 
 class PinStore:
-    """The pins of one pin file; safe to share between the threads of one handover."""
+    """The pins of one pin file; safe to share between the threads of one handover.
 
-    def __init__(self, path: Path) -> None:
+    `writer(path, text)` writes the file (the workspace's atomic private write); without one the
+    store writes it itself."""
+
+    def __init__(self, path: Path, writer: Callable[[Path, str], object] | None = None) -> None:
         self.path = path
+        self._writer = writer
         self._lock = threading.Lock()
         self._pins: dict[str, str] = {}
         if path.exists():
@@ -35,8 +40,11 @@ class PinStore:
             self._write()
 
     def _write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         text = "".join(f"{ep} sha256:{fp}\n" for ep, fp in sorted(self._pins.items()))
+        if self._writer is not None:
+            self._writer(self.path, text)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".pins-")  # created 0600
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:

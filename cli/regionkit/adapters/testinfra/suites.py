@@ -32,7 +32,8 @@ class SuiteRun:
 
 
 def run_suites(inventory: Path, hosts: list[str], level: int, out_dir: Path, limit: str | None = None) -> SuiteRun:
-    """The suites up to `level` on `hosts` (all of the inventory, or `limit`); artifacts in out_dir."""
+    """The suites up to `level` on `hosts` (all of the inventory, or `limit`: comma-separated names or
+    globs); artifacts in out_dir."""
     junit = out_dir / "junit.xml"
     figures = out_dir / "collectives.json"
     figures.unlink(missing_ok=True)
@@ -48,7 +49,7 @@ def run_suites(inventory: Path, hosts: list[str], level: int, out_dir: Path, lim
     }
     cmd = [
         sys.executable, "-m", "pytest", str(suites),
-        f"--hosts=ansible://{limit or 'all'}", f"--ansible-inventory={inventory}",
+        "--hosts=" + ",".join(f"ansible://{p}" for p in (limit or "all").split(",")), f"--ansible-inventory={inventory}",
         f"--junitxml={junit}", "-p", "no:cacheprovider", "-o", "addopts=", "-q",
     ]  # fmt: skip
     proc = subprocess.run(cmd, cwd=suites, env=env, capture_output=True, text=True)
