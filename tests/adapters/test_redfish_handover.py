@@ -310,3 +310,39 @@ def test_password_never_in_argv_logs_or_reports(manifest, tmp_path: Path, caplog
     assert "HTTP/1.1" in caplog.text, "urllib3's debug log was captured (the check below must see it)"
     for secret in (FACTORY, SITE):
         assert secret not in seen
+
+
+def test_open_ports_finds_listeners_among_closed_addresses() -> None:
+    from regionkit.adapters.redfish.fleet import open_ports
+
+    addresses = loopback_addresses(300, _base())
+    port = free_port(addresses[0])
+    listeners = []
+    for address in (addresses[7], addresses[299]):
+        import socket
+
+        s = socket.socket()
+        s.bind((address, port))
+        s.listen()
+        listeners.append(s)
+    try:
+        assert open_ports(addresses, port, timeout_s=1.0, batch=64) == [addresses[7], addresses[299]]
+    finally:
+        for s in listeners:
+            s.close()
+
+
+def test_a_bmc_keeps_its_certificate_across_restarts_and_after_a_tls_fault(manifest, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    entries, model = manifest
+    (address,) = loopback_addresses(1, _base())
+    port = free_port(address)
+    ident = identity_from_manifest(entries[0], model, username="ADMIN", password=FACTORY, port=port, address=address)
+    pins = PinStore(tmp_path / "pins")
+    with BmcFleet([EmulatedBmc(ident, tmp_path, stable_cert=True)]) as fleet:
+        assert _read(fleet.bmcs[ident.name], pins).failure is None
+        fleet.set_fault(ident.name, "tls")
+        assert _read(fleet.bmcs[ident.name], pins).failure == "tls_changed"
+        fleet.set_fault(ident.name, "tls", False)
+        assert _read(fleet.bmcs[ident.name], pins).failure is None
+    with BmcFleet([EmulatedBmc(ident, tmp_path, stable_cert=True)]) as again:  # "rebooted": same certificate
+        assert _read(again.bmcs[ident.name], pins).failure is None

@@ -197,3 +197,11 @@ def test_rotation_then_the_site_password_and_the_canary(site: Site) -> None:
     seen += [p.read_text(errors="replace") for p in (root / ".regionkit").rglob("*") if p.is_file()]
     for secret in (FACTORY, SITE):
         assert not any(secret in s for s in seen)
+
+
+def test_lab_fault_help_names_every_fault_of_the_emulator() -> None:
+    from regionkit.adapters.redfish.emulator import FAULTS
+
+    result = runner.invoke(app, ["lab", "fault", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert all(kind in result.stdout for kind in FAULTS), result.stdout

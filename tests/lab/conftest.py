@@ -92,6 +92,7 @@ class Lab:
     def ensure_up(self) -> Lab:
         if not self.up:
             regionkit("lab", "up")
+            regionkit("handover", "lab")  # only accepted servers go on: bootstrap and verify need it
             state = json.loads((STATE / "state.json").read_text())
             self.hosts, self.s3, self.gateway, self.up = state["hosts"], state["s3"], state["gateway"], True
         return self

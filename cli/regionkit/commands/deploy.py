@@ -20,8 +20,9 @@ def deploy(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """The whole chain: validate, the region's hosts (`up` for a stack; the lab's own, or lab stand-ins
-    for the region), inventory, mirror sync, bootstrap, verify. Stops at the first failed stage and
-    prints the command that resumes from there."""
+    for the region), handover (where the pools list servers), inventory, mirror sync, bootstrap,
+    verify. Stops at the first failed stage and prints the command that resumes from there; servers
+    handover rejected are held back and the exit code says so."""
     with work(ctx, fmt is OutputFormat.json) as s:
         result = run_deploy(s, region_key, backend, yes)
     if fmt is OutputFormat.json:

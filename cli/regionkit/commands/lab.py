@@ -30,14 +30,16 @@ def up(
     if fmt is OutputFormat.json:
         hosts = {h.name: {"address": str(h.address), "pool": h.pool} for h in plan.hosts}
         mirror = {"apt_proxy": plan.apt_proxy, "s3": plan.s3_endpoint}
-        print_json({"region": plan.region, "hosts": hosts, "mirror": mirror, "inventory": str(result.inventory), "up_s": result.up_s})
+        doc = {"region": plan.region, "hosts": hosts, "mirror": mirror, "inventory": str(result.inventory), "up_s": result.up_s}
+        print_json({**doc, "bmcs": result.bmcs})
         return
     if result.image_built_s:
         say(f"base image built in {result.image_built_s} s (cached for next time)")
     console.print(
         Text.assemble(
             ("lab up", "green"),
-            f": {len(plan.hosts)} hosts in {result.up_s:.1f} s; mirror {plan.apt_proxy} (apt) and {plan.s3_endpoint} (S3); "
+            f": {len(plan.hosts)} hosts and {result.bmcs} BMCs in {result.up_s:.1f} s; mirror {plan.apt_proxy} (apt) and "
+            f"{plan.s3_endpoint} (S3); "
             f"inventory {s.catalog.rel(result.inventory)}",
         )
     )
@@ -63,7 +65,18 @@ def status(ctx: typer.Context, fmt: FormatOpt = OutputFormat.text) -> None:
         st, region = service.lab_status(s)
     healthy = all(h.ssh for h in st.hosts) and st.apt_proxy and st.s3
     if fmt is OutputFormat.json:
-        hosts = [{"name": h.name, "address": h.address, "pool": h.pool, "running": h.running, "ssh": h.ssh} for h in st.hosts]
+        hosts = [
+            {
+                "name": h.name,
+                "address": h.address,
+                "pool": h.pool,
+                "running": h.running,
+                "ssh": h.ssh,
+                "bmc": h.bmc,
+                "bmc_ok": h.bmc_ok,
+            }
+            for h in st.hosts
+        ]
         print_json(
             {
                 "up": bool(st.hosts),
@@ -77,11 +90,33 @@ def status(ctx: typer.Context, fmt: FormatOpt = OutputFormat.text) -> None:
         console.print("lab is down")
         raise typer.Exit(EXIT_FAILED)
     title = "lab hosts" if region in (None, "lab") else f"lab hosts standing in for {region}"
-    table = Table("host", "address", "pool", "running", "sshd", title=title, title_justify="left")
+    table = Table("host", "address", "pool", "running", "sshd", "BMC", title=title, title_justify="left")
     for h in st.hosts:
-        table.add_row(h.name, h.address, h.pool, "yes" if h.running else Text("no", "red"), "ok" if h.ssh else Text("down", "red"))
+        bmc = Text(h.bmc or "-", "" if h.bmc_ok or not h.bmc else "red")
+        table.add_row(
+            h.name, h.address, h.pool, "yes" if h.running else Text("no", "red"), "ok" if h.ssh else Text("down", "red"), bmc
+        )
     console.print(table)
     state = {True: "ok", False: "down"}
     say(f"apt proxy {st.endpoint['apt_proxy']}: {state[st.apt_proxy]}; S3 {st.endpoint['s3']}: {state[st.s3]}")
     if not healthy:
         raise typer.Exit(EXIT_UNREACHABLE)
+
+
+@app.command("fault")
+def fault(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Argument(help="A lab host (its BMC gets the fault).")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="unreachable, busy, auth, tls, serial, mac, model, accelerators, firmware, bios, power, health; "
+            "`all --off` clears the host's faults."
+        ),
+    ],
+    off: Annotated[bool, typer.Option("--off", help="Switch the fault off again.")] = False,
+) -> None:
+    """Make a lab host's BMC fail handover one way (a changed serial, old firmware, a new certificate...)."""
+    with work(ctx) as s:
+        now = service.lab_fault(s, host, kind, not off)
+    say(f"{host}'s BMC: {', '.join(now) if now else 'no fault'}")

@@ -53,6 +53,7 @@ def going_on(hosts: RegionHosts, limit: str | None, use_case: str) -> tuple[list
         first = next(iter(held))
         raise RegionkitError(
             f"{use_case} {plan.region}: every host{' of --limit' if limit else ''} is held back at handover "
-            f"({len(held)}; {first}: {held[first]}); fix what handover found, then run `regionkit handover {plan.region}`"
+            f"({first}: {held[first]}{f'; and {len(held) - 1} more' if len(held) > 1 else ''}); "
+            f"fix what handover found, then run `regionkit handover {plan.region}`"
         )
     return going, held

@@ -44,3 +44,28 @@ def test_lab_interface_names_fit_the_kernel_limit() -> None:
 def test_lab_node_count_out_of_range_is_bad_input(nodes: int) -> None:
     with pytest.raises(BadInputError, match="the lab takes 1 to 64 hosts"):
         plan_lab(CATALOG, nodes)
+
+
+@pytest.mark.parametrize("nodes", [1, 2, 3, 5, 8, 16, 33])
+def test_a_resized_lab_derives_a_manifest_the_validators_accept(nodes: int) -> None:
+    import dataclasses
+
+    from regionkit.catalog.validate import validate
+
+    plan = plan_lab(CATALOG, nodes)
+    assert plan.spec is not None and plan.nodes == nodes
+    listed = [e for p in plan.spec.pools for e in p.handover]
+    assert [e.hostname for e in listed] == [h.name for h in plan.hosts]
+    assert [str(e.management_address) for e in listed] == [str(h.address) for h in plan.hosts]
+    catalog = dataclasses.replace(CATALOG, regions={**CATALOG.regions, "lab": plan.spec})
+    problems = [f.one_line() for f in validate(catalog, ["lab"]).errors if f.validator.startswith(("net.", "handover."))]
+    assert problems == []
+
+
+def test_the_declared_size_keeps_the_declared_manifest() -> None:
+    declared = CATALOG.region("lab")
+    assert plan_lab(CATALOG, 4).spec == declared and plan_lab(CATALOG).spec == declared
+    resized = plan_lab(CATALOG, 8).spec
+    assert resized is not None
+    first = {p.name: p.handover[0].serial for p in resized.pools}
+    assert first == {p.name: p.handover[0].serial for p in declared.pools}  # declared serials kept

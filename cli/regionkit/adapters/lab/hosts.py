@@ -22,14 +22,18 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from regionkit.adapters.ansible.runner import close_connections
+from regionkit.adapters.lab import bmcs as lab_bmcs
 from regionkit.adapters.lab import mirror
 from regionkit.adapters.lab.image import SUITE, ensure_image
 from regionkit.errors import BadInputError, HostsUnreachableError, RegionkitError
 from regionkit.planning.lab import APT_PROXY_PORT, S3_PORT, LabHostPlan, LabPlan
 from regionkit.workspace import Workspace
+
+if TYPE_CHECKING:  # the emulator needs the lab extra (cryptography); bootstrap and verify do not
+    from regionkit.adapters.redfish.emulator import BmcIdentity
 
 MACHINE_LOCK = Path("/run/regionkit-lab.owner")
 BOOT_TIMEOUT_S = 90
@@ -104,6 +108,8 @@ class HostStatus:
     pool: str
     running: bool
     ssh: bool
+    bmc: str = ""  # its emulated BMC's address:port ("" when the lab's manifest does not list it)
+    bmc_ok: bool = False
 
 
 @dataclass(frozen=True)
@@ -245,22 +251,91 @@ def _network_host(plan: LabPlan, host: LabHostPlan) -> None:
     _ip("-n", host.netns, "link", "set", "lo", "up")
 
 
-def lab_up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None], outputs: dict[str, Any]) -> dict[str, Any]:
-    """Build the lab: image (cached), bridge, mirror services, hosts. Returns timings and state.
+def lab_up(
+    plan: LabPlan,
+    paths: LabPaths,
+    progress: Callable[[str], None],
+    outputs: dict[str, Any],
+    bmcs: list[BmcIdentity] | None = None,
+) -> dict[str, Any]:
+    """Build the lab: image (cached), bridge, mirror services, hosts, and an emulated BMC per host
+    (`bmcs`: their identities, from the lab's manifest). Returns timings and state.
     `outputs` (the hosts as stack outputs) is recorded in the state for whoever uses the hosts.
 
     Nothing is half-applied: if any step fails, what was made is removed again (logs stay)."""
     require_root()
     paths.workspace.folder(paths.state_dir.name)
     try:
-        return _up(plan, paths, progress, outputs)
+        return _up(plan, paths, progress, outputs, bmcs or [])
     except BaseException:
         if load_state(paths) is not None:  # we started building: take it down again
             lab_down(paths, plan)
         raise
 
 
-def _up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None], outputs: dict[str, Any]) -> dict[str, Any]:
+def _launch(paths: LabPaths, name: str, netns: str) -> int:
+    """Boot one host (its launcher: the namespaces, the overlay root, systemd); returns the launcher's PID."""
+    cmd = [
+        "ip", "netns", "exec", netns,
+        "unshare", "--mount", "--uts", "--pid", "--fork", "--kill-child", "--propagation", "private",
+        "/bin/sh", str(paths.host_dir(name) / "launch.sh"),
+    ]  # fmt: skip
+    return _spawn(cmd, paths.state_dir / "logs" / f"{name}.console")
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def running_hosts(paths: LabPaths) -> set[str]:
+    """The hosts whose launcher (and so whose systemd) runs now."""
+    state = load_state(paths) or {}
+    return {name for name, info in state.get("hosts", {}).items() if _alive(info.get("launcher_pid"))}
+
+
+def stop_host(paths: LabPaths, name: str) -> bool:
+    """Power one host off: SIGKILL its launcher, which takes the host's every process with it (its PID
+    namespace); its network namespace, files and host key stay, as a powered-off server keeps its
+    disks. Returns whether it was running."""
+    require_root()
+    info = (load_state(paths) or {}).get("hosts", {}).get(name)
+    if info is None:
+        raise BadInputError(f"no lab host {name!r}; see `regionkit lab status`")
+    pid = info.get("launcher_pid")
+    if not _alive(pid) or pid not in _our_processes(paths.state_dir):
+        return False
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    close_connections([info["address"]])  # a bootstrap's SSH master to it is dead now
+    return True
+
+
+def start_host(paths: LabPaths, name: str) -> bool:
+    """Power one host on: boot it again from its own root (what it wrote stays); returns whether it
+    was off. Does not wait for its sshd (a BMC's power-on does not either)."""
+    require_root()
+    state = load_state(paths) or {}
+    info = state.get("hosts", {}).get(name)
+    if info is None:
+        raise BadInputError(f"no lab host {name!r}; see `regionkit lab status`")
+    if _alive(info.get("launcher_pid")):
+        return False
+    info["launcher_pid"] = _launch(paths, name, info["netns"])
+    _save(paths, state)
+    return True
+
+
+def _up(
+    plan: LabPlan, paths: LabPaths, progress: Callable[[str], None], outputs: dict[str, Any], bmcs: list[BmcIdentity]
+) -> dict[str, Any]:
     with _machine_lock(paths):
         existing = load_state(paths)
         if existing and existing.get("hosts") and _our_processes(paths.state_dir):
@@ -302,18 +377,19 @@ def _up(plan: LabPlan, paths: LabPaths, progress: Callable[[str], None], outputs
             host_keys = list(pool.map(lambda h: _prepare_host(paths, plan, h, image, pubkey), plan.hosts))
         for host in plan.hosts:
             _network_host(plan, host)
-            cmd = [
-                "ip", "netns", "exec", host.netns,
-                "unshare", "--mount", "--uts", "--pid", "--fork", "--kill-child", "--propagation", "private",
-                "/bin/sh", str(paths.host_dir(host.name) / "launch.sh"),
-            ]  # fmt: skip
-            state["hosts"][host.name]["launcher_pid"] = _spawn(cmd, logs / f"{host.name}.console")
+            state["hosts"][host.name]["launcher_pid"] = _launch(paths, host.name, host.netns)
         _save(paths, state)
+        if bmcs:
+            progress(f"{len(bmcs)} BMCs")
+            state["bmcs"] = lab_bmcs.start(paths.workspace, paths.state_dir, plan.bridge, bmcs)
+            _save(paths, state)
         paths.known_hosts.write_text("".join(f"{h.name},{h.address} {key}\n" for h, key in zip(plan.hosts, host_keys, strict=True)))
         deadline = time.monotonic() + BOOT_TIMEOUT_S
         services_ok = _wait_port(str(plan.gateway), APT_PROXY_PORT, deadline) and _wait_port(str(plan.gateway), S3_PORT, deadline)
         if not services_ok:
             raise RegionkitError(f"the lab mirror did not start; see {logs}/apt-cacher-ng.out and rclone.out")
+        if bmcs and not lab_bmcs.wait_ready(state["bmcs"], deadline):
+            raise RegionkitError(f"the lab's BMCs did not start; see {logs}/bmcs.out")
         with ThreadPoolExecutor(max_workers=16) as pool:
             ready = list(pool.map(lambda h: _wait_port(str(h.address), 22, deadline, b"SSH-"), plan.hosts))
         late = [h.name for h, ok in zip(plan.hosts, ready, strict=True) if not ok]
@@ -403,10 +479,14 @@ def lab_status(paths: LabPaths) -> LabStatus:
     running = set(_our_processes(paths.state_dir))
     deadline = time.monotonic() + 1.5
 
+    bmcs = state.get("bmcs", {}).get("hosts", {})
+
     def check(name: str, info: dict[str, Any]) -> HostStatus:
         alive = info.get("launcher_pid") in running
         ssh = alive and _wait_port(info["address"], 22, deadline, b"SSH-")
-        return HostStatus(name, info["address"], info["pool"], alive, ssh)
+        bmc = bmcs.get(name, "")
+        bmc_ok = bool(bmc) and _wait_port(bmc.rsplit(":", 1)[0], int(bmc.rsplit(":", 1)[1]), deadline)
+        return HostStatus(name, info["address"], info["pool"], alive, ssh, bmc, bmc_ok)
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         hosts = list(pool.map(lambda kv: check(*kv), sorted(state["hosts"].items())))

@@ -175,7 +175,7 @@ class EmulatedBmc:
         on_power: Callable[[str, str], None] | None = None,
         stable_cert: bool = False,
     ) -> None:
-        """`stable_cert`: keep the certificate in `cert_dir` under the BMC's name and address and use it
+        """`stable_cert`: keep the certificate in `cert_dir` under the BMC's address and use it
         again next time (a real BMC keeps its certificate across reboots; the lab's across `lab up`)."""
         self.identity = identity
         self._cert_dir = cert_dir
@@ -195,7 +195,7 @@ class EmulatedBmc:
         if fresh:
             cert, key = _self_signed(self.identity.name, self.identity.address, self._cert_dir)
         else:
-            stem = self._cert_dir / f"{self.identity.name}-{self.identity.address}"
+            stem = self._cert_dir / f"bmc-{self.identity.address}"  # the address keeps its certificate, as pins expect
             cert, key = stem.with_name(stem.name + ".crt"), stem.with_name(stem.name + ".key")
             if not (cert.is_file() and key.is_file()):
                 made_cert, made_key = _self_signed(self.identity.name, self.identity.address, self._cert_dir)
@@ -345,6 +345,7 @@ class EmulatedBmc:
                 [f"/redfish/v1/UpdateService/FirmwareInventory/{i}" for i, _, _ in self._firmware()],
             ),
             "/redfish/v1/AccountService/Accounts": ("ManagerAccountCollection", "Accounts", ["/redfish/v1/AccountService/Accounts/2"]),
+            "/redfish/v1/AccountService/Roles": ("RoleCollection", "Roles", ["/redfish/v1/AccountService/Roles/Administrator"]),
             "/redfish/v1/SessionService/Sessions": (
                 "SessionCollection",
                 "Sessions",
@@ -451,6 +452,17 @@ class EmulatedBmc:
                 "Name": "Account Service",
                 "ServiceEnabled": True,
                 "Accounts": {"@odata.id": "/redfish/v1/AccountService/Accounts"},
+                "Roles": {"@odata.id": "/redfish/v1/AccountService/Roles"},
+            }
+        if p == "/redfish/v1/AccountService/Roles/Administrator":  # the account's role (DMTF's predefined one)
+            return {
+                "@odata.id": p,
+                "@odata.type": "#Role.v1_3_2.Role",
+                "Id": "Administrator",
+                "Name": "Administrator Role",
+                "RoleId": "Administrator",
+                "IsPredefined": True,
+                "AssignedPrivileges": ["Login", "ConfigureManager", "ConfigureUsers", "ConfigureSelf", "ConfigureComponents"],
             }
         if p == "/redfish/v1/AccountService/Accounts/2":
             return {
