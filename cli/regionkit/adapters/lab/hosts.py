@@ -146,15 +146,22 @@ def load_state(paths: LabPaths) -> dict[str, Any] | None:
         return None
 
 
+def _other_lab(paths: LabPaths) -> str | None:
+    """The state folder of another lab that is up on this machine (it owns the bridge, the hosts'
+    namespace and link names), if there is one."""
+    if not MACHINE_LOCK.exists():
+        return None
+    owner = MACHINE_LOCK.read_text().strip()
+    return owner if owner != str(paths.state_dir.resolve()) and _our_processes(Path(owner)) else None
+
+
 @contextmanager
 def _machine_lock(paths: LabPaths) -> Iterator[None]:
     """One lab per machine: the bridge and the gateway address are the machine's."""
-    mine = str(paths.state_dir.resolve())
-    if MACHINE_LOCK.exists():
-        owner = MACHINE_LOCK.read_text().strip()
-        if owner != mine and _our_processes(Path(owner)):
-            raise RegionkitError(f"another lab is up on this machine (state in {owner}); run `regionkit lab down` there first")
-    MACHINE_LOCK.write_text(mine)
+    owner = _other_lab(paths)
+    if owner:
+        raise RegionkitError(f"another lab is up on this machine (state in {owner}); run `regionkit lab down` there first")
+    MACHINE_LOCK.write_text(str(paths.state_dir.resolve()))
     yield
 
 
@@ -418,6 +425,10 @@ def lab_down(paths: LabPaths, plan: LabPlan | None = None) -> dict[str, int]:
     deadline = time.monotonic() + 5
     while _our_processes(paths.state_dir) and time.monotonic() < deadline:
         time.sleep(0.05)
+    if _other_lab(paths):  # the namespace, link and bridge names are that lab's now: leave them be
+        subprocess.run(["rm", "-rf", str(paths.state_dir / "hosts")], check=False)
+        paths.state_file.unlink(missing_ok=True)
+        return removed
     hosts = dict(state.get("hosts", {}))
     for h in plan.hosts if plan else ():
         hosts.setdefault(h.name, {"netns": h.netns, "veth": h.veth, "address": str(h.address)})
