@@ -13,6 +13,8 @@ description:
   - Reads the catalog (the folder with C(inventories/)) and the region's hosts from where they come from
     (the deployed stack's recorded outputs, its plan, or the lab), and yields the hosts, groups
     (region, zones, pools) and variables C(regionkit inventory) writes to C(hosts.yml).
+  - Servers C(regionkit handover) did not accept are also in the group C(regionkit_held_back), each with
+    C(regionkit_held_back_reason); limit plays with C(:!regionkit_held_back) to leave them out.
   - Every value but Ansible's own connection variables is marked unsafe: it is never templated.
   - Needs the regionkit Python package (the base install) where the plugin runs.
   - The configuration file's name must end in C(regionkit.yml) or C(regionkit.yaml).
@@ -83,6 +85,7 @@ class InventoryModule(BaseInventoryPlugin):
             from regionkit.catalog.load import find_root
             from regionkit.errors import RegionkitError
             from regionkit.planning.inventory import never_templated, plan_inventory
+            from regionkit.services.handover import held_back_servers
             from regionkit.services.hosts import hosts_for
             from regionkit.services.session import Session
         except ImportError as exc:
@@ -95,7 +98,8 @@ class InventoryModule(BaseInventoryPlugin):
             root = find_root(self.get_option("catalog"), start=Path(path).resolve().parent)
             session = Session(root)
             hosts = hosts_for(session, region, None if source == "auto" else source)
-            plan = plan_inventory(hosts.outputs(), hosts.connection(), hosts.describe())
+            # Servers handover did not accept: in the group regionkit_held_back, each with its reason.
+            plan = plan_inventory(hosts.outputs(), hosts.connection(), hosts.describe(), held_back_servers(session, region))
         except RegionkitError as exc:
             raise AnsibleParserError(f"{path}: {exc}") from None
         self._add(plan.document()["all"], "all", never_templated)
