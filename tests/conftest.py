@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,3 +41,27 @@ def edit(catalog_root: Path) -> Edit:
         path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
     return apply
+
+
+def unprivileged(cmd: list[str]) -> list[str]:
+    """`cmd` run without the power to read past file modes: as root, with CAP_DAC_OVERRIDE and
+    CAP_DAC_READ_SEARCH dropped from the bounding set (setpriv, util-linux), so that a mode-000
+    file is as unreadable to it as to anyone; as any other user, as it is."""
+    if os.geteuid() != 0:
+        return cmd
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv (util-linux): a mode-000 file cannot be made unreadable")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", *cmd]
+
+
+@pytest.fixture
+def as_unprivileged() -> Callable[[str], str]:
+    """Run a Python snippet unprivileged (see `unprivileged`); returns what it raised, as text."""
+
+    def run(code: str) -> str:
+        snippet = f"try:\n    {code}\nexcept Exception as exc:\n    print(type(exc).__name__, exc)\nelse:\n    print('no error')\n"
+        env = {**os.environ, "PYTHONPATH": str(REPO / "cli")}
+        proc = subprocess.run(unprivileged([sys.executable, "-c", snippet]), capture_output=True, text=True, env=env, timeout=60)
+        return proc.stdout + proc.stderr
+
+    return run

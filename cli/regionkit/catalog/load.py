@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from regionkit.catalog import files
 from regionkit.catalog.model import (
     AcceleratorCatalog,
     CloudCatalog,
@@ -26,35 +28,16 @@ from regionkit.catalog.model import (
     RegionSpec,
     ServerModelCatalog,
 )
+from regionkit.catalog.overrides import PolicyOverride, merge_overrides, validate_override
 from regionkit.errors import BadInputError, CatalogError
 
 # The shared catalog files every catalog root holds beside its region folders.
 SHARED_FILES = ("accelerators.yml", "partners.yml", "policy.yml", "servers.yml", "clouds.yml")
-MAX_FILE_BYTES = 1024 * 1024  # a region declaration is a few KiB; 1 MiB means a mistake
+MAX_FILE_BYTES = files.MAX_BYTES
 ROOT_ENV = "REGIONKIT_ROOT"
+LOCAL_POLICY = "policy.local.yml"
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
 M = TypeVar("M", bound=BaseModel)
-
-
-class _StrictLoader(_Loader):  # type: ignore[valid-type,misc]
-    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
-            raise yaml.MarkedYAMLError(
-                problem=f"duplicate key {key!r} (first on line {seen[key]})",
-                problem_mark=key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line + 1
-    return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 @dataclass
@@ -69,6 +52,7 @@ class Catalog:
     region_files: dict[str, Path] = field(default_factory=dict)
     servers: ServerModelCatalog = field(default_factory=ServerModelCatalog)
     clouds: CloudCatalog = field(default_factory=CloudCatalog)
+    policy_overrides: list[PolicyOverride] = field(default_factory=list)  # what policy.local.yml replaces
 
     @property
     def inventories(self) -> Path:
@@ -113,19 +97,32 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _is_folder(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def find_root(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Path:
     """The folder that holds `inventories/`: --root, then $REGIONKIT_ROOT, then cwd upward."""
     chosen = explicit or os.environ.get(ROOT_ENV)
-    if chosen:
-        root = Path(chosen).expanduser().resolve()
-        if not (root / "inventories").is_dir():
-            raise BadInputError(
-                f"{root}: no inventories/ folder here; point --root or {ROOT_ENV} at the folder that holds inventories/"
-            )
-        return root
-    here = (start or Path.cwd()).resolve()
+    try:
+        if chosen:
+            root = Path(chosen).expanduser().resolve()
+            if not _is_folder(root / "inventories"):
+                raise BadInputError(
+                    f"{root}: no inventories/ folder here (or it cannot be read); point --root or {ROOT_ENV} at the folder "
+                    "that holds inventories/"
+                )
+            return root
+        here = (start or Path.cwd()).resolve()
+    except FileNotFoundError:
+        raise BadInputError("the working directory no longer exists; cd into your site and re-run") from None
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise BadInputError(f"{chosen or 'the working directory'}: cannot be resolved ({exc}); pass --root PATH") from None
     for candidate in (here, *here.parents):
-        if (candidate / "inventories").is_dir():
+        if _is_folder(candidate / "inventories"):
             return candidate
     raise BadInputError(
         f"{here}: no inventories/ folder here or above; make a site with `regionkit init DIR` and run inside it, or pass --root PATH"
@@ -138,6 +135,24 @@ def load_catalog(root: Path) -> Catalog:
         return _load(root)
 
 
+def _region_folders(inv: Path, rel: Any, problems: list[str]) -> list[Path]:
+    try:
+        entries = sorted(os.scandir(inv), key=lambda e: e.name)
+    except OSError as exc:
+        problems.append(f"{rel(inv)}/: cannot be listed: {exc.strerror}. Fix: check the folder's mode (ls -ld {rel(inv)})")
+        return []
+    folders = []
+    for entry in entries:
+        if entry.name.startswith((".", "_")):
+            continue
+        path = Path(entry.path)
+        if _is_folder(path):
+            folders.append(path)
+        elif entry.is_symlink() and not path.exists():
+            problems.append(f"{rel(path)}: is a symbolic link to nothing (or a loop). Fix: remove it, or point it at a region folder")
+    return folders
+
+
 def _load(root: Path) -> Catalog:
     problems: list[str] = []
     inv = root / "inventories"
@@ -145,9 +160,12 @@ def _load(root: Path) -> Catalog:
     def rel(p: Path) -> str:
         return str(p.relative_to(root))
 
+    def read(path: Path) -> Any | None:
+        return read_catalog_file(path, rel(path), inv, problems)
+
     def typed(path: Path, model: type[M], data: Any | None = None) -> M | None:
         if data is None:
-            data = _read_yaml(path, rel(path), problems)
+            data = read(path)
             if data is None:
                 return None
         try:
@@ -160,20 +178,18 @@ def _load(root: Path) -> Catalog:
     partners = typed(inv / "partners.yml", PartnerCatalog)
     servers = typed(inv / "servers.yml", ServerModelCatalog)
     clouds = typed(inv / "clouds.yml", CloudCatalog)
-    policy_data = _read_yaml(inv / "policy.yml", rel(inv / "policy.yml"), problems)
-    local = inv / "policy.local.yml"
-    if policy_data is not None and local.exists():
-        override = _read_yaml(local, rel(local), problems)
-        if isinstance(override, dict) and isinstance(policy_data, dict):
-            policy_data = merge_policy(policy_data, override)
+    policy_data = read(inv / "policy.yml")
+    overrides: list[PolicyOverride] = []
+    local = inv / LOCAL_POLICY
+    if os.path.lexists(local):
+        policy_data, overrides = _apply_local_policy(local, rel(local), policy_data, read, problems)
     policy = typed(inv / "policy.yml", PolicySpec, policy_data) if policy_data is not None else None
 
     regions: dict[str, RegionSpec] = {}
-    files: dict[str, Path] = {}
-    folders = sorted(p for p in inv.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-    for folder in folders:
+    region_files: dict[str, Path] = {}
+    for folder in _region_folders(inv, rel, problems):
         path = folder / "region.yml"
-        if not path.exists():
+        if not os.path.lexists(path):
             problems.append(f"{rel(folder)}/: no region.yml; add one (see README.md, Catalog) or remove the folder")
             continue
         region = typed(path, RegionSpec)
@@ -187,65 +203,64 @@ def _load(root: Path) -> Catalog:
         if region.key in regions:
             problems.append(
                 f"{rel(path)}: key: duplicate region key {region.key!r}, also declared in "
-                f"{rel(files[region.key])}. Fix: give each region its own key"
+                f"{rel(region_files[region.key])}. Fix: give each region its own key"
             )
             continue
         regions[region.key] = region
-        files[region.key] = path
+        region_files[region.key] = path
     if not regions and not problems:
         problems.append(f"{rel(inv)}/: no region folders; add inventories/<region>/region.yml")
     if problems or accelerators is None or partners is None or policy is None or servers is None or clouds is None:
         raise CatalogError(problems)
-    return Catalog(root, accelerators, partners, policy, regions, files, servers, clouds)
+    return Catalog(root, accelerators, partners, policy, regions, region_files, servers, clouds, overrides)
 
 
-def merge_policy(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """policy.local.yml over policy.yml: export rules replace by id, mapping sections key by key."""
-    merged = dict(base)
-    for section, value in override.items():
-        if section == "export_control" and isinstance(value, list):
-            rules = {r.get("id"): r for r in base.get("export_control", []) if isinstance(r, dict)}
-            for rule in value:
-                if isinstance(rule, dict):
-                    rules[rule.get("id")] = rule
-            merged[section] = list(rules.values())
-        elif isinstance(value, dict) and isinstance(base.get(section), dict):
-            merged[section] = {**base[section], **value}
-        else:
-            merged[section] = value
-    return merged
+def _apply_local_policy(
+    local: Path, shown: str, policy_data: Any | None, read: Any, problems: list[str]
+) -> tuple[Any | None, list[PolicyOverride]]:
+    """policy.local.yml over policy.yml's data: checked on its own (its errors are its own), every
+    override recorded, and a relaxation that does not say so refused."""
+    data = read(local)
+    if data is None:
+        return policy_data, []
+    try:
+        override = validate_override(data)
+    except ValidationError as exc:
+        problems.extend(_describe(exc, local, shown))
+        return policy_data, []
+    if not isinstance(policy_data, dict):
+        return policy_data, []
+    merged = merge_overrides(policy_data, override)
+    for p in merged.problems:
+        line = _line_of(local, p.key_path)
+        where = f"{shown}:{line}" if line else shown
+        problems.append(f"{where}: {_dotted(p.key_path)}: {p.message}. Fix: {p.fix}")
+    found = [
+        PolicyOverride(o.section, o.id, o.change, o.relaxes, o.reason, _line_of(local, _override_path(o))) for o in merged.overrides
+    ]
+    return merged.policy, found
 
 
-def _read_yaml(path: Path, shown: str, problems: list[str]) -> Any | None:
-    if not path.exists():
+def _override_path(o: PolicyOverride) -> tuple[str | int, ...]:
+    if o.section == "export_control":
+        return ("export_control",)
+    return tuple(o.id.split(".", 1))
+
+
+def read_catalog_file(path: Path, shown: str, inside: Path, problems: list[str]) -> Any | None:
+    """A catalog file's YAML mapping, through the hardened reader (no links out of `inside`, no tags,
+    anchors or aliases); None with a located line in `problems` when it cannot be."""
+    try:
+        text = files.read_text(path, shown, inside=inside)
+        if files.is_blank(text):
+            problems.append(f"{shown}: file is empty. Fix: fill it in (see README.md, Catalog) or remove it")
+            return None
+        data = files.parse_yaml(text, shown)
+    except files.MissingFile:
         problems.append(f"{shown}: file is missing. Fix: restore it (git checkout -- {shown}) or create it")
         return None
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        problems.append(
-            f"{shown}: file is {size} bytes, over the {MAX_FILE_BYTES} byte limit. "
-            "Fix: a catalog file is a few KiB; check what was written into it"
-        )
-        return None
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(f"{shown}:{line}: byte 0x{raw[exc.start]:02x} is not UTF-8. Fix: save the file as UTF-8")
-        return None
-    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        problems.append(f"{shown}: file is empty. Fix: fill it in (see README.md, Catalog) or remove it")
-        return None
-    try:
-        data = yaml.load(text, Loader=_StrictLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{shown}:{mark.line + 1}" if mark else shown
-        problems.append(f"{where}: malformed YAML: {exc.problem or exc.context}. Fix: correct the YAML syntax")
-        return None
-    except yaml.YAMLError as exc:
-        problems.append(f"{shown}: malformed YAML: {exc}. Fix: correct the YAML syntax")
+    except files.FileProblem as exc:
+        problems.append(str(exc))
         return None
     if not isinstance(data, dict):
         problems.append(f"{shown}:1: the top level is a {type(data).__name__}, not a mapping. Fix: start with `key: value` lines")
@@ -260,6 +275,10 @@ _FIXES = {
     "string_pattern_mismatch": "use the documented format (`regionkit schema`)",
     "ip_v4_network": "write an IPv4 network such as 10.0.0.0/16 with no host bits set",
     "ip_v4_address": "write an IPv4 address such as 10.0.0.1",
+    "plain_text": "write plain text: no control or invisible characters, no {{ {% {# (they would reach a terminal or Ansible)",
+    "finite_number": "write a finite number (not .inf or .nan)",
+    "bool_type": "write true or false",
+    "date_from_datetime_parsing": "write a date as YYYY-MM-DD",
 }
 
 
@@ -274,6 +293,10 @@ def _describe(exc: ValidationError, path: Path, shown: str) -> list[str]:
         fix = _FIXES.get(err["type"], "see `regionkit schema` for the expected type")
         if err["type"] == "string_type" and isinstance(err.get("input"), bool):
             fix = 'quote the value ("NO", "on"): YAML reads yes/no/on/off unquoted as true/false'
+        elif err["type"] in ("int_type", "float_type") and isinstance(err.get("input"), bool):
+            fix = "write a number: true and false are not counts"
+        elif err["type"] in ("int_type", "float_type", "int_from_float") and isinstance(err.get("input"), str):
+            fix = "write the number without quotes"
         lines.append(f"{where}: {key_path or '<top>'}: {err['msg']}{value}. Fix: {fix}")
     return lines
 
@@ -293,8 +316,9 @@ def _short(value: Any) -> str:
 @cache
 def _line_index(path: Path, mtime_ns: int) -> yaml.Node | None:
     try:
-        return yaml.compose(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        node: yaml.Node | None = yaml.compose(files.read_text(path), Loader=files.StrictLoader)
+        return node
+    except (files.FileProblem, yaml.YAMLError, RecursionError):
         return None
 
 

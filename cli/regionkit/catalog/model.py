@@ -11,7 +11,10 @@ import re
 from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from regionkit.catalog.text import text_problem
 
 REGION_KEY_RE = r"^(lab|[a-z]{2}-[a-z]{3}-[0-9]+)$"
 ZONE_ID_RE = r"^(lab|[a-z]{2}-[a-z]{3}-[0-9]+)[a-z]$"
@@ -31,8 +34,11 @@ def _text_only(value: object) -> object:
     return value
 
 
-Net = Annotated[IPv4Network, BeforeValidator(_text_only)]
-Addr = Annotated[IPv4Address, BeforeValidator(_text_only)]
+# Numbers and booleans are strict model-wide (`servers: true` is not 1); addresses and dates are
+# read from their text (YAML gives dates as dates; a quoted one is text).
+Net = Annotated[IPv4Network, Strict(False), BeforeValidator(_text_only)]
+Addr = Annotated[IPv4Address, Strict(False), BeforeValidator(_text_only)]
+Date = Annotated[dt.date, Strict(False)]
 
 Vendor = Literal["nvidia", "amd", "huawei", "thead", "none"]
 Stack = Literal["cuda", "rocm", "cann", "ppu", "none"]
@@ -42,8 +48,31 @@ Backend = Literal["alicloud", "aws", "none"]
 Status = Literal["live", "new", "planned"]
 
 
+def _plain_text(value: object) -> None:
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            raise PydanticCustomError("plain_text", "{problem}", {"problem": problem})
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _plain_text(k)
+            _plain_text(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _plain_text(v)
+
+
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Every catalog model: unknown keys refused; numbers and booleans strict (no `true` for a count,
+    no "8" for a number), never inf or nan; every string plain text (catalog/text.py)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plain(cls, value: object) -> object:
+        _plain_text(value)
+        return value
 
 
 # --- shared catalogs -------------------------------------------------------------------------
@@ -72,7 +101,7 @@ class AcceleratorSpec(_Spec):
 
 class DriverBranchSpec(_Spec):
     kind: Literal["LTSB", "production", "NFB"]
-    eol: dt.date
+    eol: Date
 
 
 class ToolkitSpec(_Spec):
@@ -198,7 +227,7 @@ class ExportRuleSpec(_Spec):
     countries: list[str] = Field(description='Destination countries, or ["*"].')
     except_countries: list[Country] = []
     action: Literal["deny", "licence", "risk", "allow"]
-    since: dt.date
+    since: Date
     source: str
     note: str = ""
 
@@ -471,7 +500,7 @@ class RegistrationSpec(_Spec):
     """How the region's nodes register with the cloud's node manager (SSM hybrid activation on aws; Cloud
     Assistant activation on alicloud, created at bootstrap)."""
 
-    rotated: dt.date = Field(description="The day the activations were last issued; changing it re-issues them.")
+    rotated: Date = Field(description="The day the activations were last issued; changing it re-issues them.")
     valid_days: int = Field(default=30, ge=1, le=30, description="Days an aws activation stays valid (AWS allows 30 at most).")
 
 

@@ -82,6 +82,7 @@ class Validator:
     why: str
     run: Check | None = None  # per region
     run_fleet: FleetCheck | None = None  # over the whole catalog
+    suppressible: bool = True  # False: a guard rail a region cannot switch off (its suppression is refused)
 
 
 @dataclass
@@ -117,17 +118,19 @@ class ValidationReport:
 VALIDATORS: list[Validator] = []
 
 
-def validator(id: str, severity: Severity, checks: str, why: str) -> Callable[[Check], Check]:
+def validator(id: str, severity: Severity, checks: str, why: str, suppressible: bool = True) -> Callable[[Check], Check]:
     def register(fn: Check) -> Check:
-        VALIDATORS.append(Validator(id, severity, checks, why, run=fn))
+        VALIDATORS.append(Validator(id, severity, checks, why, run=fn, suppressible=suppressible))
         return fn
 
     return register
 
 
-def fleet_validator(id: str, severity: Severity, checks: str, why: str) -> Callable[[FleetCheck], FleetCheck]:
+def fleet_validator(
+    id: str, severity: Severity, checks: str, why: str, suppressible: bool = True
+) -> Callable[[FleetCheck], FleetCheck]:
     def register(fn: FleetCheck) -> FleetCheck:
-        VALIDATORS.append(Validator(id, severity, checks, why, run_fleet=fn))
+        VALIDATORS.append(Validator(id, severity, checks, why, run_fleet=fn, suppressible=suppressible))
         return fn
 
     return register
@@ -165,7 +168,7 @@ def _validate(catalog: Catalog, keys: Iterable[str] | None, skip: Iterable[str],
             if v.id in skipped:
                 continue
             issues = fleet[v.id].get(key, []) if v.run_fleet else v.run(ctx, region) if v.run else ()
-            sup = region.suppressed(v.id)
+            sup = region.suppressed(v.id) if v.suppressible else None
             for issue in issues:
                 report.findings.append(
                     Finding(
@@ -217,6 +220,7 @@ def _accel(ctx: Context, pool: PoolSpec) -> AcceleratorSpec | None:
     "Named partners, facilities, accelerators, zones and jurisdictions exist; pools are unique; "
     "facilities are in the region's country",
     "A typo in a name would otherwise surface as a failed `pulumi up` or a server shipped to the wrong cage",
+    suppressible=False,
 )
 def check_references(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
     cat = ctx.catalog
@@ -290,6 +294,7 @@ def check_references(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
     "error",
     "Zone ids are the region key plus one letter; cloud zone ids follow the cloud's rule (region id + letter)",
     "The zone id is the Ansible group, the stack tag and the folder name; a cloud zone that does not exist fails only at `pulumi up`",
+    suppressible=False,
 )
 def check_zone_ids(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
     for i, zone in enumerate(region.zones):
@@ -311,7 +316,61 @@ def check_zone_ids(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
                 )
 
 
+@validator(
+    "schema.suppress",
+    "error",
+    "Each suppression names a validator that exists and that a region may switch off",
+    "A misspelt suppression suppresses nothing; the guard rails (net.supernet, net.overlap, schema.*) cannot be switched off",
+    suppressible=False,
+)
+def check_suppressions(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    by_id = {v.id: v for v in VALIDATORS}
+    for i, s in enumerate(region.suppress):
+        v = by_id.get(s.validator)
+        if v is None:
+            yield Issue(("suppress", i, "validator"), s.validator, "no such validator", "use an id of `regionkit validators`")
+        elif not v.suppressible:
+            yield Issue(
+                ("suppress", i, "validator"),
+                s.validator,
+                "this guard rail cannot be suppressed",
+                "fix what it finds instead, and remove the suppression",
+            )
+
+
 # --- address plan ----------------------------------------------------------------------------
+
+# Private address space a region may use: RFC 1918 and the shared address space of RFC 6598.
+PRIVATE_SUPERNETS = tuple(IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
+# RFC 2544's benchmarking range: never routed on the internet, never a customer's; the lab (no cloud,
+# hosts on a bridge of this machine) uses it so that it can never collide with a real region.
+BENCHMARK_SUPERNET = IPv4Network("198.18.0.0/15")
+WIDEST_SUPERNET = 8
+
+
+@validator(
+    "net.supernet",
+    "error",
+    "The supernet is private address space (RFC 1918, or RFC 6598's 100.64.0.0/10; the lab's RFC 2544 "
+    f"198.18.0.0/15) and no wider than a /{WIDEST_SUPERNET}",
+    "Routes to the region are announced over the partner's links; a public or huge supernet would hijack or shadow other networks",
+    suppressible=False,
+)
+def check_supernet(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    sup = region.network.supernet
+    allowed = PRIVATE_SUPERNETS + ((BENCHMARK_SUPERNET,) if region.cloud.backend == "none" else ())
+    if sup.prefixlen < WIDEST_SUPERNET:
+        yield Issue(
+            ("network", "supernet"),
+            sup,
+            f"wider than a /{WIDEST_SUPERNET} ({sup.num_addresses} addresses)",
+            "give the region a /16 (or smaller) of private space",
+        )
+    elif not any(sup.subnet_of(p) for p in allowed):
+        where = "RFC 1918 (10/8, 172.16/12, 192.168/16) or RFC 6598 (100.64/10)"
+        if region.cloud.backend == "none":
+            where += ", or RFC 2544's 198.18.0.0/15 for the lab"
+        yield Issue(("network", "supernet"), sup, "not private address space", f"choose a range inside {where}")
 
 
 def _zone_subnets(region: RegionSpec) -> Iterator[tuple[KeyPath, IPv4Network]]:
@@ -363,6 +422,7 @@ def check_containment(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
     "error",
     "No two regions' supernets overlap, and no two ranges inside a region overlap",
     "Regions are peered and routed together; an overlap breaks routing silently",
+    suppressible=False,
 )
 def check_overlaps(ctx: Context) -> dict[str, list[Issue]]:
     """Overlaps across all regions: one sort and a sweep, O(n log n) in the number of ranges.

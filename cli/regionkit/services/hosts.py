@@ -12,13 +12,11 @@ credentials are found. Nothing after this module asks which one it was.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-import yaml
-
 from regionkit.adapters.lab import hosts as lab
+from regionkit.catalog import files
 from regionkit.catalog.model import RegionSpec
 from regionkit.errors import BadInputError
 from regionkit.planning.lab import sized
@@ -26,6 +24,7 @@ from regionkit.planning.outputs import StackOutputs, read_outputs
 from regionkit.services.session import Session
 
 Origin = Literal["lab", "stack", "plan"]
+ANSIBLE_TAGS = ("!unsafe", "!vault")
 
 
 class HostSource(Protocol):
@@ -117,10 +116,8 @@ class LabHosts:
 def lab_settings(session: Session) -> dict[str, Any]:
     """The lab's role settings, from its committed group vars (inventories/lab/group_vars/all/lab.yml)."""
     path = session.region_folder("lab") / "group_vars" / "all" / "lab.yml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise BadInputError(f"{path}: cannot read the lab's settings: {exc}") from None
+    # Ansible variables: anchors are allowed (bounded), and Ansible's own !unsafe tag.
+    data = files.read_yaml(path, session.catalog.rel(path), anchors=True, tags=ANSIBLE_TAGS) or {}
     if not isinstance(data, dict):
         raise BadInputError(f"{path}: the lab's settings must be a mapping of variables")
     return data
@@ -136,18 +133,23 @@ class StackHosts:
 
     def outputs(self) -> StackOutputs:
         path = self.session.workspace.outputs_file(self.region)
-        if not path.is_file():
+        shown = self.session.catalog.rel(path)
+        fix = f"re-read them with `regionkit inventory {self.region} --from stack`"
+        try:
+            data = files.read_json(path, shown, follow=False)
+        except files.MissingFile:
             raise BadInputError(
                 f"{self.region}: no stack outputs yet; run `regionkit up {self.region}` "
                 f"(or `regionkit inventory {self.region} --from stack`), or rehearse with lab stand-ins: "
                 f"`regionkit lab up --region {self.region}`"
-            )
+            ) from None
+        except files.FileProblem as exc:
+            raise BadInputError(f"{str(exc).split('. Fix:')[0]}; {fix}") from None
         try:
-            return read_outputs(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, OSError) as exc:
+            return read_outputs(data)
+        except ValueError as exc:
             first = str(exc).splitlines()[0]
-            fix = f"re-read them with `regionkit inventory {self.region} --from stack`"
-            raise BadInputError(f"{path}: not the outputs of a regionkit stack ({first}); {fix}") from None
+            raise BadInputError(f"{shown}: not the outputs of a regionkit stack ({first}); {fix}") from None
 
     def connection(self) -> dict[str, Any]:
         return {}

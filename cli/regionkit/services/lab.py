@@ -11,6 +11,7 @@ from regionkit.adapters.lab import hosts as lab
 from regionkit.adapters.lab.bmcs import set_fault as lab_bmc_faults
 from regionkit.adapters.redfish.secrets import read_secret
 from regionkit.catalog.model import SecretRefSpec
+from regionkit.errors import BadInputError
 from regionkit.planning.lab import LabPlan, lab_outputs, plan_lab
 from regionkit.services.handover import forget
 from regionkit.services.hosts import lab_holds
@@ -87,7 +88,10 @@ def lab_up(session: Session, nodes: int | None = None) -> LabUp:
 def lab_down(session: Session) -> dict[str, int]:
     """Remove everything the lab made, the inventory that pointed at its hosts and their handover
     verdicts (the hosts are gone). Idempotent."""
-    region = lab_holds(session) or "lab"
+    try:
+        region = lab_holds(session) or "lab"
+    except BadInputError:  # a state that cannot be read: down cleans up anyway, by process and name
+        region = "lab"
     removed = lab.lab_down(paths(session), plan_lab(session.catalog))
     inventory_path(session, region).unlink(missing_ok=True)
     forget(session, region)

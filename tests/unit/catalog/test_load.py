@@ -162,7 +162,8 @@ def test_policy_local_overrides_rules_by_id(catalog_root: Path) -> None:
         "policy.local.yml",
         "export_control:\n  - id: us-h20-licence\n    accelerators: [H20]\n    operator_hq: ['*']\n"
         "    countries: ['*']\n    action: allow\n    since: 2026-01-01\n    source: our counsel\n"
-        "power:\n  headroom_pct: 5\n",
+        "    relaxes: us-h20-licence\n    reason: licence BIS-2026-0001 covers every H20 we buy\n"
+        "power:\n  headroom_pct: 5\n  relaxes: power\n  reason: the partner guarantees 20% spare feed\n",
     )
     catalog = load_catalog(catalog_root)
     rule = next(r for r in catalog.policy.export_control if r.id == "us-h20-licence")

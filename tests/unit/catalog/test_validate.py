@@ -82,6 +82,36 @@ PLANTED = [
         "not a country of jurisdiction",
         _set("br-sao-1", lambda d: d.update(country="AR")),
     ),
+    (
+        "schema.suppress",
+        "suppress[0].validator",
+        "no such validator",
+        _set("nl-ams-1", lambda d: d.update(suppress=[{"validator": "power.contrat", "reason": "typo in the id, on purpose"}])),
+    ),
+    (
+        "schema.suppress",
+        "suppress[0].validator",
+        "cannot be suppressed",
+        _set("nl-ams-1", lambda d: d.update(suppress=[{"validator": "net.overlap", "reason": "we know, the partner routes it"}])),
+    ),
+    (
+        "net.supernet",
+        "network.supernet",
+        "not private address space",
+        _set("nl-ams-1", lambda d: d["network"].update(supernet="8.8.0.0/16")),
+    ),
+    (
+        "net.supernet",
+        "network.supernet",
+        "wider than a /8",
+        _set("nl-ams-1", lambda d: d["network"].update(supernet="10.0.0.0/7")),
+    ),
+    (
+        "net.supernet",
+        "network.supernet",
+        "not private address space",  # RFC 2544's benchmark range is the lab's, never a cloud region's
+        _set("nl-ams-1", lambda d: d["network"].update(supernet="198.18.0.0/16")),
+    ),
     ("schema.zone-id", "zones[1].id", "region key 'nl-ams-1' plus a letter", _zone("nl-ams-1", 1, id="nl-ams-2b")),
     (
         "schema.zone-id",

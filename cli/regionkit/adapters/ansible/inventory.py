@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from regionkit.catalog import files
 from regionkit.planning.inventory import InventoryPlan, never_templated
 from regionkit.workspace import Workspace
 
@@ -57,8 +58,11 @@ def render_inventory(plan: InventoryPlan) -> str:
 def write_inventory(workspace: Workspace, path: Path, plan: InventoryPlan) -> Path:
     """Write hosts.yml atomically; leave it untouched when nothing changed."""
     text = render_inventory(plan)
-    if path.is_file() and not path.is_symlink() and path.read_text(encoding="utf-8") == text:
-        return path
+    try:  # a corrupt, partial or planted file is simply rewritten
+        if files.read_text(path, follow=False, limit=len(text.encode()) + 1) == text:
+            return path
+    except files.FileProblem:
+        pass
     return workspace.write(path, text, mode=0o644)
 
 

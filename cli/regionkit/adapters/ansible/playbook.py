@@ -9,8 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from regionkit.catalog import files
 from regionkit.errors import RegionkitError
 from regionkit.planning.playbook import SiteRoles
 
@@ -18,10 +17,11 @@ _TEMPLATED_LOOKUP = re.compile(r"^\{\{\s*(\w+)\s*\[")
 
 
 def _load(path: Path) -> Any:
+    """A playbook or role file regionkit ships (anchors and Ansible's tags allowed)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RegionkitError(f"{path}: cannot read it: {exc}") from None
+        return files.read_yaml(path, anchors=True, tags=("!unsafe", "!vault"))
+    except files.FileProblem as exc:
+        raise RegionkitError(f"{exc}; reinstall regionkit") from None
 
 
 def _included(roles: Path, role: str) -> set[str]:

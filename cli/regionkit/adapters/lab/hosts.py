@@ -28,6 +28,7 @@ from regionkit.adapters.ansible.runner import close_connections
 from regionkit.adapters.lab import bmcs as lab_bmcs
 from regionkit.adapters.lab import mirror
 from regionkit.adapters.lab.image import SUITE, ensure_image
+from regionkit.catalog import files
 from regionkit.errors import BadInputError, HostsUnreachableError, RegionkitError
 from regionkit.planning.lab import APT_PROXY_PORT, S3_PORT, LabHostPlan, LabPlan
 from regionkit.workspace import Workspace
@@ -138,20 +139,31 @@ def _save(paths: LabPaths, state: dict[str, Any]) -> None:
     paths.workspace.write(paths.state_file, json.dumps(state, indent=2, sort_keys=True))
 
 
-def load_state(paths: LabPaths) -> dict[str, Any] | None:
+def load_state(paths: LabPaths, strict: bool = False) -> dict[str, Any] | None:
+    """The lab's state; None when there is none. A state that cannot be read (corrupt, a link, not
+    a file) is None too for what cleans up (`down` finds its processes by their command lines),
+    and one line (FileProblem) for what would use it (`strict`)."""
     try:
-        state: dict[str, Any] = json.loads(paths.state_file.read_text())
-        return state
-    except (OSError, ValueError):
+        state = files.read_json(paths.state_file, follow=False)
+    except files.MissingFile:
         return None
+    except files.FileProblem as exc:
+        if strict:
+            raise files.FileProblem(f"{str(exc).split('. Fix:')[0]}. Fix: run `regionkit lab down`, then `regionkit lab up`") from None
+        return None
+    if not isinstance(state, dict):
+        if strict:
+            raise files.FileProblem(f"{paths.state_file}: not the lab's state. Fix: run `regionkit lab down`, then `regionkit lab up`")
+        return None
+    return state
 
 
 def _other_lab(paths: LabPaths) -> str | None:
     """The state folder of another lab that is up on this machine (it owns the bridge, the hosts'
     namespace and link names), if there is one."""
-    if not MACHINE_LOCK.exists():
+    if not os.path.lexists(MACHINE_LOCK):
         return None
-    owner = MACHINE_LOCK.read_text().strip()
+    owner = files.read_text(MACHINE_LOCK, follow=False, limit=4096).strip()
     return owner if owner != str(paths.state_dir.resolve()) and _our_processes(Path(owner)) else None
 
 
@@ -516,16 +528,18 @@ def lab_status(paths: LabPaths) -> LabStatus:
 
 def up_state(paths: LabPaths) -> dict[str, Any]:
     """The state of a lab that is up, or BadInputError saying how to bring it up."""
-    state = load_state(paths)
-    if not state or not state.get("hosts") or "outputs" not in state:
+    state = load_state(paths, strict=True)
+    if not state or not state.get("hosts") or not isinstance(state.get("outputs"), dict) or not isinstance(state.get("s3"), dict):
         raise BadInputError("the lab is down; run `regionkit lab up` first")
     return state
 
 
 def stands_for(paths: LabPaths) -> str | None:
     """The region whose hosts the lab holds now, if it is up."""
-    state = load_state(paths)
-    return str(state["outputs"]["region"]) if state and state.get("hosts") and "outputs" in state else None
+    state = load_state(paths, strict=True)
+    if not state or not state.get("hosts") or not isinstance(state.get("outputs"), dict):
+        return None
+    return str(state["outputs"].get("region"))
 
 
 def connection_vars(paths: LabPaths) -> dict[str, Any]:
@@ -541,4 +555,6 @@ def connection_vars(paths: LabPaths) -> dict[str, Any]:
 def mirror_keys(paths: LabPaths) -> dict[str, str]:
     """The lab mirror's keys, as the AWS credential chain reads them from the environment."""
     s3 = up_state(paths)["s3"]
+    if not isinstance(s3.get("access_key"), str) or not isinstance(s3.get("secret_key"), str):
+        raise files.FileProblem(f"{paths.state_file}: holds no mirror keys. Fix: run `regionkit lab down`, then `regionkit lab up`")
     return {"AWS_ACCESS_KEY_ID": s3["access_key"], "AWS_SECRET_ACCESS_KEY": s3["secret_key"]}

@@ -9,6 +9,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from regionkit.catalog import files
+
 
 class PinStore:
     """The pins of one pin file; safe to share between the threads of one handover.
@@ -21,8 +23,8 @@ class PinStore:
         self._writer = writer
         self._lock = threading.Lock()
         self._pins: dict[str, str] = {}
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
+        if os.path.lexists(path):
+            for line in files.read_text(path, follow=False).splitlines():
                 parts = line.split()
                 if len(parts) == 2 and parts[1].startswith("sha256:"):
                     self._pins[parts[0]] = parts[1].removeprefix("sha256:")

@@ -9,8 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from regionkit.catalog import files
 from regionkit.catalog.model import BmcCredentialsSpec, SecretRefSpec
 from regionkit.errors import BadInputError
+
+SECRET_FILE_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def read_secret(ref: SecretRefSpec, root: Path, environ: Mapping[str, str] | Non
         raise BadInputError(
             f"{what}: {path} is readable by others (mode {stat.S_IMODE(info.st_mode):04o}); chmod 600 it, as ssh asks of keys"
         )
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = files.read_text(path, f"{what}: {path}", limit=SECRET_FILE_LIMIT).splitlines()
     if not lines or not lines[0]:
         raise BadInputError(f"{what}: {path} is empty; write the password on its first line")
     return Secret(lines[0])

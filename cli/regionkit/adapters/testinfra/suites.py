@@ -3,7 +3,6 @@ inventory, and read the results back from the JUnit file pytest writes."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from regionkit.catalog import files
 from regionkit.content import content_root
 from regionkit.planning.results import CheckOutcome, CheckResult
 
@@ -55,7 +55,7 @@ def run_suites(inventory: Path, hosts: list[str], level: int, out_dir: Path, lim
     proc = subprocess.run(cmd, cwd=suites, env=env, capture_output=True, text=True)
     (out_dir / "pytest.log").write_text(proc.stdout + proc.stderr)
     checks = read_junit(junit, hosts) if junit.exists() else []
-    data = json.loads(figures.read_text()) if figures.exists() else None
+    data = files.read_json(figures, follow=False) if os.path.lexists(figures) else None
     return SuiteRun(checks, data, junit, proc.returncode)
 
 
