@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from regionkit.errors import RegionkitError
+from regionkit.errors import BadInputError, RegionkitError
 
 FOLDER = ".regionkit"
 PRIVATE_DIR = 0o700
@@ -67,8 +68,17 @@ def write_atomic(path: Path, data: str | bytes, *, base: Path, mode: int = PRIVA
     target = folder / path.name
     if target.is_symlink() or (target.exists() and not target.is_file()):
         raise RegionkitError(f"{target}: is not a regular file (a link, folder or device); remove it and re-run")
+    return _replace(target, data, mode)
+
+
+def _replace(target: Path, data: str | bytes, mode: int) -> Path:
+    """The atomic write itself: temp file beside the target (created private, then given `mode`),
+    fsync, rename. On any failure (a full disk, ^C) the temp file is removed and the target is as it was."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise RegionkitError(f"{target}: cannot write it: {exc.strerror or exc}") from None
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as out:
@@ -78,11 +88,43 @@ def write_atomic(path: Path, data: str | bytes, *, base: Path, mode: int = PRIVA
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise RegionkitError(f"{target}: cannot write it: {exc.strerror or exc}") from None
+        raise RegionkitError(f"{target}: cannot write it: {exc.strerror or exc}; nothing was written") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def check_output(path: Path) -> Path:
+    """A file the user named for a report (--output, --junit), checked before the work starts: not a
+    symbolic link (never written through), not a folder or device, not read-only."""
+    target = Path(os.path.abspath(path))
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        return target
+    except OSError as exc:
+        raise BadInputError(f"{path}: cannot be checked ({exc.strerror}); name a file in a folder you can write") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise BadInputError(
+            f"{path}: is a symbolic link; regionkit never writes through one. Name the file itself, or remove the link"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise BadInputError(f"{path}: exists and is not a regular file (a folder, device or pipe); name a file")
+    if not info.st_mode & 0o222 or (os.geteuid() != 0 and not os.access(target, os.W_OK)):
+        raise BadInputError(f"{path}: is read-only; make it writable or name another file")
+    return target
+
+
+def write_output(path: Path, data: str | bytes, mode: int = 0o644) -> Path:
+    """Write a report where the user asked (--output, --junit): checked as check_output does, its
+    folder created if missing, the file replaced atomically (a rename never follows a link)."""
+    target = check_output(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RegionkitError(f"{target.parent}: cannot create the folder: {exc.strerror or exc}") from None
+    return _replace(target, data, mode)
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,8 @@ def test_binary_garbage_is_unknown_not_a_traceback(tmp_path: Path) -> None:
     ("args", "says"),
     [
         (["--tool", "nvidia-smi-json", "x"], "not a known kind"),
-        (["--tool", "npu-smi", "/nonexistent/capture.txt"], "no such file"),
-        (["--tool", "npu-smi", "."], "is a directory"),
+        (["--tool", "npu-smi", "/nonexistent/capture.txt"], "file is missing"),
+        (["--tool", "npu-smi", "."], "is a folder"),
         (["--tool", "hccl-test", str(FIXTURES / "real/ascend/hccl_test_all_reduce_test_8npu_fp32_doc-example_pass.txt")], "--ranks"),
         (["--tool", "npu-smi", "--floor-gbps", "10", "-"], "--floor-gbps applies to collective"),
         (["--tool", "kernel-log", "/proc/self/mem"], "cannot be read"),

@@ -143,8 +143,8 @@ def _region_folders(inv: Path, rel: Any, problems: list[str]) -> list[Path]:
         return []
     folders = []
     for entry in entries:
-        if entry.name.startswith((".", "_")):
-            continue
+        if entry.name.startswith((".", "_")) or entry.name in (*SHARED_FILES, LOCAL_POLICY):
+            continue  # a shared file that is a folder is reported as that file
         path = Path(entry.path)
         if _is_folder(path):
             folders.append(path)

@@ -8,21 +8,23 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.segment import Segment
 from rich.status import Status
 from rich.table import Table
 from rich.text import Text
 
 from regionkit.catalog.load import find_root
+from regionkit.catalog.overrides import PolicyOverride
+from regionkit.catalog.text import CONTROL, printable
 from regionkit.errors import CatalogError, RegionkitError
 from regionkit.planning.results import HostResult
 from regionkit.services.catalog import InvalidRegion
@@ -32,13 +34,34 @@ from regionkit.services.session import Session
 
 def _width(stream: Any) -> int | None:
     """A terminal's own width; when piped, $COLUMNS or wide enough that no table is clipped."""
-    if stream.isatty():
-        return None
-    return int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 4096
+    try:
+        if stream is not None and stream.isatty():
+            return None
+    except (ValueError, OSError):  # closed
+        pass
+    columns = os.environ.get("COLUMNS", "")
+    return min(max(int(columns), 20), 4096) if columns.isdigit() and len(columns) < 6 else 4096
 
 
-console = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
-err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.stderr))
+class PlainConsole(Console):
+    """rich, for text that is data: it never reads markup (`[a-z]`, `[/x]` stay as written) or emoji
+    codes, and every control character in the text it renders (from a catalog, a path, a tool's
+    output) is shown as an escape (`\\x1b`) instead of reaching the terminal. rich's own cursor
+    and style codes are not text, and stay."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, soft_wrap=True, **options)
+
+    def render(self, renderable: Any, options: Any = None) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            if segment.control is None and CONTROL.search(segment.text):
+                yield Segment(printable(segment.text), segment.style)
+            else:
+                yield segment
+
+
+console = PlainConsole(width=_width(sys.stdout))
+err_console = PlainConsole(stderr=True, width=_width(sys.stderr))
 
 # The extra that brings each engine library (pyproject.toml [project.optional-dependencies]).
 EXTRAS = {
@@ -65,11 +88,12 @@ class OutputFormat(enum.StrEnum):
 
 def say(text: str, style: str = "", err: bool = False) -> None:
     """Print `text` as it is: never read as rich markup (a `[a-z]` in a message stays)."""
-    (err_console if err else console).print(Text(text, style=style), soft_wrap=True)
+    (err_console if err else console).print(Text(printable(text), style=style), soft_wrap=True)
 
 
 def error_line(message: str) -> None:
-    err_console.print(Text.assemble(("error:", "red"), " ", click.unstyle(message)), soft_wrap=True)
+    """`error: <message>` on stderr, the message as it is but for control characters, shown escaped."""
+    err_console.print(Text.assemble(("error:", "red"), " ", printable(message)), soft_wrap=True)
 
 
 @dataclass
@@ -121,8 +145,19 @@ def missing_extra(exc: ModuleNotFoundError) -> str | None:
 
 
 def print_json(doc: Any) -> None:
-    """A JSON document on stdout, as it is (never wrapped or styled)."""
+    """A JSON document on stdout, as it is (never wrapped or styled; JSON escapes control characters)."""
     sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def print_document(text: str) -> None:
+    """A rendered document (Markdown, XML) on stdout, as it is but for control characters, escaped."""
+    sys.stdout.write(printable(text))
+
+
+def print_overrides(overrides: list[PolicyOverride]) -> None:
+    """Every rule and section policy.local.yml adds or replaces; relaxations with their reasons."""
+    for o in overrides:
+        console.print(Text(o.one_line(), "yellow" if o.relaxes else "dim"))
 
 
 def print_error(exc: RegionkitError) -> None:

@@ -8,12 +8,13 @@ from typing import Annotated
 
 import typer
 from pydantic import BaseModel
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from regionkit.catalog.model import AcceleratorCatalog, PartnerCatalog, PolicySpec, RegionSpec, ServerModelCatalog
+from regionkit.catalog.overrides import PolicyOverride
 from regionkit.catalog.validate import VALIDATORS, ValidationReport, validate
-from regionkit.commands._shared import OutputFormat, console, print_json, user_errors, work
+from regionkit.commands._shared import OutputFormat, console, print_json, print_overrides, user_errors, work
 from regionkit.errors import EXIT_FAILED, EXIT_OK, BadInputError
 from regionkit.planning.servers import summarize_region
 
@@ -41,7 +42,7 @@ def regions(
             f"{r.pools} ({r.servers} servers)",
             ", ".join(r.accelerators),
             f"{r.power_kw:g} / {r.contracted_kw:g}",
-            f"[{colour[r.status]}]{r.status}[/]",
+            Text(r.status, colour[r.status]),
             ", ".join(r.regimes) or "-",
         )
     console.print(table)
@@ -59,31 +60,32 @@ def validate_cmd(
     """
     with work(ctx, fmt is OutputFormat.json) as s:
         report = validate(s.catalog, region_keys or None, skip or ())
+    overrides = s.catalog.policy_overrides
     if fmt is OutputFormat.json:
-        print_json(report.to_dict())
+        print_json({**report.to_dict(), "policy_overrides": [o.to_dict() for o in overrides]})
     else:
-        print_report(report)
+        print_report(report, overrides)
     raise typer.Exit(EXIT_FAILED if report.errors else EXIT_OK)
 
 
-def print_report(report: ValidationReport) -> None:
+def print_report(report: ValidationReport, overrides: list[PolicyOverride]) -> None:
+    print_overrides(overrides)
     for key in report.regions:
         found = [f for f in report.findings if f.region == key]
         active = [f for f in found if f.suppressed is None]
         if not active:
             note = f" ({len(found)} suppressed)" if found else ""
-            console.print(f"[green]✓[/] {key}{note}")
+            console.print(Text.assemble(("✓", "green"), f" {key}{note}"))
             continue
         errs = sum(f.severity == "error" for f in active)
-        mark = "[red]✗[/]" if errs else "[yellow]![/]"
-        console.print(f"{mark} {key}")
+        console.print(Text.assemble(("✗", "red") if errs else ("!", "yellow"), f" {key}"))
         for f in active:
-            tag = "[red]error[/]  " if f.severity == "error" else "[yellow]warning[/]"
-            console.print(f"  {tag} [bold]{f.validator}[/] {escape(f.one_line())}")
+            tag = ("error  ", "red") if f.severity == "error" else ("warning", "yellow")
+            console.print(Text.assemble("  ", tag, " ", (f.validator, "bold"), f" {f.one_line()}"))
     errors, warnings = len(report.errors), len(report.warnings)
     suppressed = len(report.findings) - len(report.active)
-    colour = "red" if errors else "green"
-    console.print(f"[{colour}]{len(report.regions)} regions: {errors} errors, {warnings} warnings, {suppressed} suppressed[/]")
+    summary = f"{len(report.regions)} regions: {errors} errors, {warnings} warnings, {suppressed} suppressed"
+    console.print(Text(summary, "red" if errors else "green"))
 
 
 _SCHEMAS: dict[str, type[BaseModel]] = {

@@ -10,9 +10,10 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from regionkit.commands._shared import console, say, work
+from regionkit.commands._shared import console, print_document, say, work
 from regionkit.services.drift import choose_regions, parse_layers, render
 from regionkit.services.drift import drift as run_drift
+from regionkit.workspace import check_output, write_output
 
 
 class DriftFormat(enum.StrEnum):
@@ -61,14 +62,15 @@ def drift(
     Each finding says how to reconcile it (`regionkit up` or `regionkit bootstrap --limit --tags`).
     """
     with work(ctx, fmt != DriftFormat.text) as s:
+        if output:
+            check_output(output)  # before the work: a link or a read-only file is refused now, not after
         keys = choose_regions(s, regions or [], all_)
         result = run_drift(s, keys, parse_layers(layers), level, limit, backend)
         if output:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(result.render("markdown" if fmt == DriftFormat.text else fmt.value), encoding="utf-8")
+            write_output(output, result.render("markdown" if fmt == DriftFormat.text else fmt.value))
     if fmt == DriftFormat.text:
         _print_text(result.doc)
         say(f"reports: {s.catalog.rel(result.folder)}/ (json, md, junit, sarif)")
     else:
-        console.file.write(render(result.doc, fmt.value))
+        print_document(render(result.doc, fmt.value))
     raise typer.Exit(result.report.exit_code)

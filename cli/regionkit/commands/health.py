@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
-from regionkit.commands._shared import OutputFormat, console, user_errors
+from regionkit.catalog import files
+from regionkit.commands._shared import OutputFormat, console, say, user_errors
 from regionkit.errors import EXIT_FAILED, EXIT_OK, BadInputError
 from regionkit.health import KINDS, HealthReport, Verdict, judge
 from regionkit.health.registry import require_kind
@@ -37,28 +39,32 @@ def check(
     raise typer.Exit(EXIT_OK if report.verdict in (Verdict.PASS, Verdict.WARN) else EXIT_FAILED)
 
 
+CAPTURE_LIMIT = 64 * 1024 * 1024  # a kernel log or nvidia-smi -q of a large node is a few MiB
+
+
 def _read(source: str) -> str:
+    """The captured output: stdin for '-', else a regular file, at most CAPTURE_LIMIT bytes either way."""
     if source == "-":
-        return sys.stdin.buffer.read().decode("utf-8", errors="replace")
-    path = Path(source)
-    try:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except IsADirectoryError:
-        raise BadInputError(f"{source}: is a directory; give the captured output file, or '-' for stdin") from None
-    except FileNotFoundError:
-        raise BadInputError(f"{source}: no such file; give the captured output file, or '-' for stdin") from None
-    except OSError as exc:
-        raise BadInputError(f"{source}: cannot be read ({exc.strerror}); check its permissions") from None
+        if sys.stdin is None:
+            raise BadInputError("-: standard input is closed; pipe the captured output in, or give its file")
+        raw = sys.stdin.buffer.read(CAPTURE_LIMIT + 1)
+        if len(raw) > CAPTURE_LIMIT:
+            raise BadInputError(f"-: more than {CAPTURE_LIMIT} bytes on standard input; give one tool's output")
+    else:
+        raw = files.read_bytes(Path(source), source, limit=CAPTURE_LIMIT)
+    return raw.decode("utf-8", errors="replace")
 
 
 def _print(report: HealthReport) -> None:
     colour = {Verdict.PASS: "green", Verdict.WARN: "yellow", Verdict.FAIL: "red", Verdict.UNKNOWN: "magenta"}[report.verdict]
-    console.print(f"[bold {colour}]{report.verdict.upper()}[/]  {report.kind} ({report.parser} {report.parser_version})")
-    console.print(f"devices: {'-' if report.devices is None else len(report.devices)}", markup=False)
+    console.print(
+        Text.assemble((report.verdict.upper(), f"bold {colour}"), f"  {report.kind} ({report.parser} {report.parser_version})")
+    )
+    say(f"devices: {'-' if report.devices is None else len(report.devices)}")
     if report.busbw_gbps is not None:
-        console.print(f"busbw_gbps: {report.busbw_gbps:g}", markup=False)
+        say(f"busbw_gbps: {report.busbw_gbps:g}")
     for f in report.findings:
         where = f" [{f.device}]" if f.device else ""
-        console.print(f"  {f.severity:<7}{where} {f.what} -> {f.action}", markup=False)
+        say(f"  {f.severity:<7}{where} {f.what} -> {f.action}")
         if f.seen:
-            console.print(f"           seen: {f.seen}", markup=False)
+            say(f"           seen: {f.seen}")

@@ -3,7 +3,6 @@ mock runtime), with the policy pack's verdict."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -11,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from regionkit.commands._shared import OutputFormat, console, say, work
+from regionkit.commands._shared import OutputFormat, console, print_json, print_overrides, say, work
 from regionkit.errors import EXIT_FAILED, BadInputError
 from regionkit.services.stack import plan as plan_stacks
 from regionkit.services.stack import stack_regions
@@ -67,9 +66,13 @@ def plan(
         if all_regions == (region_key is not None):
             raise BadInputError("plan: give one REGION or --all")
         docs = [r.to_dict() for r in plan_stacks(s, stack_regions(s) if all_regions else [str(region_key)])]
+        overrides = s.catalog.policy_overrides
     if fmt is OutputFormat.json:
-        typer.echo(json.dumps(docs[0] if not all_regions else {"regions": docs}, indent=2, sort_keys=True))
+        found = [o.to_dict() for o in overrides]
+        doc = {**docs[0], "policy_overrides": found} if not all_regions else {"regions": docs, "policy_overrides": found}
+        print_json(doc)
     else:
+        print_overrides(overrides)
         for doc in docs:
             print_plan(doc)
     if any(d["policy_violations"] for d in docs):

@@ -9,11 +9,12 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from regionkit.commands._shared import console, print_json, say, work
+from regionkit.commands._shared import console, print_document, print_json, say, work
 from regionkit.errors import BadInputError
 from regionkit.planning.acceptance import VerifyReport
 from regionkit.reports.markdown import verify_markdown
 from regionkit.services.verify import verify as run_verify
+from regionkit.workspace import check_output
 
 
 def print_verify(report: VerifyReport) -> None:
@@ -55,11 +56,13 @@ def verify(
     with work(ctx, fmt != "text") as s:
         if fmt not in ("text", "json", "markdown"):
             raise BadInputError(f"--format {fmt}: use text, json or markdown")
+        if junit:
+            check_output(junit)  # before the work: a link or a read-only file is refused now
         report = run_verify(s, region_key, level, limit, junit)
     if fmt == "json":
         print_json(report.to_dict())
     elif fmt == "markdown":
-        typer.echo(verify_markdown(report))
+        print_document(verify_markdown(report) + "\n")
     else:
         print_verify(report)
     raise typer.Exit(report.exit_code)

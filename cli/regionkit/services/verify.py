@@ -4,18 +4,19 @@ acceptance report (Markdown, HTML, JUnit) into the run's folder."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import time
 from pathlib import Path
 
 from regionkit import __version__
 from regionkit.adapters.testinfra.suites import run_suites
+from regionkit.catalog import files
 from regionkit.errors import BadInputError
 from regionkit.planning.acceptance import CollectiveAcceptance, VerifyReport
 from regionkit.reports.html import verify_html
 from regionkit.reports.markdown import verify_markdown
 from regionkit.services.inventory import going_on, region_hosts
 from regionkit.services.session import Session
+from regionkit.workspace import write_output
 
 
 def verify(session: Session, region: str, level: int = 3, limit: str | None = None, junit: Path | None = None) -> VerifyReport:
@@ -32,7 +33,7 @@ def verify(session: Session, region: str, level: int = 3, limit: str | None = No
     if not run.checks:
         raise BadInputError(f"verify ran no check; see {session.catalog.rel(out / 'pytest.log')}")
     if junit:
-        shutil.copyfile(run.junit, junit)
+        write_output(junit, files.read_bytes(run.junit, limit=files.MAX_BYTES * 64))
     report = VerifyReport(
         region=region,
         level=level,

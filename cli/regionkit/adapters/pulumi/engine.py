@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pulumi import automation as auto
 
+from regionkit.catalog import files
 from regionkit.catalog.load import ROOT_ENV
 from regionkit.content import content_root
 from regionkit.errors import BadInputError, EngineMissingError, RegionkitError
@@ -137,14 +137,12 @@ class StackFile:
 def read_stack_file(settings: EngineSettings, region: str) -> StackFile:
     """The region's stack file, as committed."""
     path = settings.stacks_dir / f"Pulumi.{region}.yaml"
-    if not path.is_file():
+    try:
+        data = files.read_yaml(path, anchors=True) or {}
+    except files.MissingFile:
         raise BadInputError(
             f"{path}: missing; add it with `config: {{regionkit:region: {region}}}` and `secretsprovider:` (see README)"
-        )
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise BadInputError(f"{path}: not readable YAML ({exc}); restore it from git") from None
+        ) from None
     if not isinstance(data, dict):
         raise BadInputError(f"{path}: not a mapping; restore it from git")
     return StackFile(
@@ -323,6 +321,23 @@ def run_operation(
             return EngineResult(operation, region, _changes(rr.summary.resource_changes), {}, rr.stdout)
     except auto.CommandError as exc:
         raise RegionkitError(f"pulumi {operation} {region} failed: {_last_error(exc)}") from None
+    except _TORN as exc:
+        raise RegionkitError(_torn(operation, region, exc)) from None
+
+
+# What the Automation API raises when the engine ended without a whole answer: no summary event
+# ("summary event never found"), a history that is not JSON, a record without its fields.
+_TORN = (RuntimeError, ValueError, KeyError, TypeError)
+
+
+def _torn(operation: str, region: str, exc: BaseException) -> str:
+    said = f"{type(exc).__name__}: {' '.join(str(exc).split())[:120]}"
+    then = (
+        "it changes nothing: re-run it"
+        if operation.startswith(("preview", "stack output"))
+        else f"what it changed is unknown: run `regionkit preview {region}` to see (`pulumi cancel` in stacks/ if it stays locked)"
+    )
+    return f"pulumi {operation} {region} ended without its summary (the engine died or was killed: {said}); {then}"
 
 
 @dataclass(frozen=True)
@@ -364,6 +379,8 @@ def stack_outputs(settings: EngineSettings, region: str) -> dict[str, Any]:
         return {k: v.value for k, v in stack.outputs().items()}
     except auto.CommandError as exc:
         raise RegionkitError(f"pulumi stack output {region} failed: {_last_error(exc)}") from None
+    except _TORN as exc:
+        raise RegionkitError(_torn("stack output", region, exc)) from None
 
 
 def _changes(summary: Any) -> dict[str, int]:
@@ -373,6 +390,9 @@ def _changes(summary: Any) -> dict[str, int]:
 
 def _last_error(exc: auto.CommandError) -> str:
     # CommandError keeps only its text: "code: N / stdout: ... / stderr: ..."
+    code = next((ln.split(":", 1)[1].strip() for ln in str(exc).splitlines() if ln.strip().startswith("code:")), "")
+    if code.startswith("-") and code[1:].isdigit():  # the process died of a signal
+        return f"the pulumi CLI was killed (signal {code[1:]}) before it finished; what it changed is unknown"
     lines = [ln.strip().removeprefix("stderr:").strip() for ln in str(exc).splitlines()]
     lines = [ln for ln in lines if ln and not ln.startswith(("code:", "stdout:"))]
     errors = [ln for ln in lines if ln.lower().startswith("error")]
@@ -443,4 +463,6 @@ def drift_preview(settings: EngineSettings, region: str) -> PreviewSteps:
             stack.preview(refresh=True, diff=True, on_event=on_event, color="never")
     except auto.CommandError as exc:
         found.errors.append(_last_error(exc))
+    except _TORN as exc:
+        found.errors.append(_torn("preview --refresh", region, exc))
     return found

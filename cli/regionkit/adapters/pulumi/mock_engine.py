@@ -24,6 +24,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from regionkit import interrupts
 from regionkit.catalog.load import paused_gc
 from regionkit.errors import RegionkitError
 
@@ -191,7 +192,8 @@ def synthesize(
     # A synthesis allocates many objects per resource; pausing the cyclic collector for it saves
     # about a third of its time (plan_stacks benchmark).
     try:
-        with paused_gc(), _on_path(stacks_dir):
+        # ^C is held for the second a synthesis takes: one that lands in the SDK's event loop hangs it.
+        with paused_gc(), _on_path(stacks_dir), interrupts.deferred():
             _sync_await(run_pulumi_func(lambda: _run_program(main)))
     except pulumi.RunError as exc:
         raise RegionkitError(f"stacks/__main__.py ({region}): {exc}") from None
