@@ -65,3 +65,27 @@ def as_unprivileged() -> Callable[[str], str]:
         return proc.stdout + proc.stderr
 
     return run
+
+
+def key_paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Every key path of a loaded YAML document (mapping keys and list indexes), for mutating it."""
+    out = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out += key_paths(v, (*prefix, k))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += key_paths(v, (*prefix, i))
+    return out
+
+
+def command_lines() -> list[bytes]:
+    """Every process's command line (/proc/<pid>/cmdline), as any local user can read them."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                found.append((entry / "cmdline").read_bytes())
+            except OSError:
+                continue
+    return found

@@ -27,6 +27,7 @@ from regionkit.catalog.overrides import PolicyOverride
 from regionkit.catalog.text import CONTROL, printable
 from regionkit.errors import CatalogError, RegionkitError
 from regionkit.planning.results import HostResult
+from regionkit.reports.redact import environment_secrets, hide
 from regionkit.services.catalog import InvalidRegion
 from regionkit.services.progress import Progress
 from regionkit.services.session import Session
@@ -51,11 +52,12 @@ class PlainConsole(Console):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(markup=False, emoji=False, highlight=False, soft_wrap=True, **options)
+        self.secrets: list[str] = []  # values never shown (the environment's secrets; set by begin())
 
     def render(self, renderable: Any, options: Any = None) -> Iterable[Segment]:
         for segment in super().render(renderable, options):
-            if segment.control is None and CONTROL.search(segment.text):
-                yield Segment(printable(segment.text), segment.style)
+            if segment.control is None and (CONTROL.search(segment.text) or any(s in segment.text for s in self.secrets)):
+                yield Segment(shown(segment.text), segment.style)
             else:
                 yield segment
 
@@ -120,6 +122,7 @@ def begin(root: Path | None, quiet: bool, verbose: bool, debug: bool) -> State:
     """The options of this invocation (each call of the app, in a test process too, starts afresh)."""
     global _current
     _current = State(root, quiet, verbose, debug)
+    console.secrets = err_console.secrets = environment_secrets(os.environ)
     return _current
 
 
@@ -144,14 +147,20 @@ def missing_extra(exc: ModuleNotFoundError) -> str | None:
     return f"this command needs {top}, which regionkit installs with an extra: pip install 'regionkit[{EXTRAS[top]}]'"
 
 
-def print_json(doc: Any) -> None:
+def shown(text: str) -> str:
+    """Text as it may reach a terminal or a pipe: control characters escaped, the environment's secret
+    values (AWS_SECRET_ACCESS_KEY, PULUMI_CONFIG_PASSPHRASE, a BMC password, ...) replaced."""
+    return hide(printable(text), console.secrets)
+
+
+def print_json(doc: Any, sort_keys: bool = True) -> None:
     """A JSON document on stdout, as it is (never wrapped or styled; JSON escapes control characters)."""
-    sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=str) + "\n")
+    sys.stdout.write(hide(json.dumps(doc, indent=2, sort_keys=sort_keys, default=str), console.secrets) + "\n")
 
 
 def print_document(text: str) -> None:
-    """A rendered document (Markdown, XML) on stdout, as it is but for control characters, escaped."""
-    sys.stdout.write(printable(text))
+    """A rendered document (Markdown, XML, SARIF) on stdout, as it is but as `shown` makes it."""
+    sys.stdout.write(shown(text))
 
 
 def print_overrides(overrides: list[PolicyOverride]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +10,7 @@ import typer
 from rich.text import Text
 
 from regionkit.catalog import files
-from regionkit.commands._shared import OutputFormat, console, say, user_errors
+from regionkit.commands._shared import OutputFormat, console, print_json, say, user_errors
 from regionkit.errors import EXIT_FAILED, EXIT_OK, BadInputError
 from regionkit.health import KINDS, HealthReport, Verdict, judge
 from regionkit.health.registry import require_kind
@@ -33,7 +32,7 @@ def check(
         require_kind(tool, ranks=ranks, floor_gbps=floor_gbps)  # bad arguments before the file is read
         report = judge(tool, _read(source), ranks=ranks, expect_devices=expect_devices, floor_gbps=floor_gbps)
     if fmt == OutputFormat.json:
-        typer.echo(json.dumps(report.to_dict(), indent=2))
+        print_json(report.to_dict(), sort_keys=False)
     else:
         _print(report)
     raise typer.Exit(EXIT_OK if report.verdict in (Verdict.PASS, Verdict.WARN) else EXIT_FAILED)

@@ -6,11 +6,13 @@ secret value the caller names. Pure."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from regionkit.planning.secrets import SECRET_WORDS, is_secret_name
 
 REDACTED = "***"
+MIN_SECRET_LEN = 8  # shorter values of secret-named variables ("true", "1") would blank out ordinary words
 
 _ASSIGNMENT = re.compile(rf"(?i)(\b[\w.-]*(?:{SECRET_WORDS})[\w.-]*[\"']?\s*[:=]\s*[\"']?)([^\s\"',}}&]+)")
 _PEM = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?-----END [A-Z0-9 ]*PRIVATE KEY-----", re.S)
@@ -31,6 +33,20 @@ def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
     text = _URL_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
     text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + m.group(3), text)
     return _ASSIGNMENT.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def environment_secrets(environ: Mapping[str, str]) -> list[str]:
+    """The values of secret-named variables (AWS_SECRET_ACCESS_KEY, PULUMI_CONFIG_PASSPHRASE,
+    RK_..._BMC_PASSWORD, ...): what no report or terminal line may show."""
+    return [v for k, v in environ.items() if is_secret_name(k) and len(v) >= MIN_SECRET_LEN]
+
+
+def hide(text: str, secrets: list[str] | tuple[str, ...]) -> str:
+    """`text` with every known secret value replaced (nothing else changed)."""
+    for value in sorted(secrets, key=len, reverse=True):
+        if value in text:
+            text = text.replace(value, REDACTED)
+    return text
 
 
 def redact_all(value: Any, secrets: list[str] | tuple[str, ...] = ()) -> Any:

@@ -19,10 +19,9 @@ from regionkit.adapters.ansible.runner import run_playbook
 from regionkit.adapters.testinfra.suites import run_suites
 from regionkit.errors import BadInputError, RegionkitError
 from regionkit.planning import drift as d
-from regionkit.planning.secrets import is_secret_name
 from regionkit.reports.junit import drift_junit
 from regionkit.reports.markdown import drift_markdown
-from regionkit.reports.redact import redact_all
+from regionkit.reports.redact import environment_secrets, redact_all
 from regionkit.reports.sarif import drift_sarif
 from regionkit.services.hosts import lab_holds
 from regionkit.services.inventory import RegionHosts, region_hosts
@@ -31,7 +30,6 @@ from regionkit.services.stack import engine_settings
 
 FORMATS = ("json", "markdown", "junit", "sarif")
 FILES = {"json": "drift.json", "markdown": "drift.md", "junit": "drift.junit.xml", "sarif": "drift.sarif"}
-MIN_SECRET_LEN = 8  # shorter values of secret-named variables ("true", "1") would blank out ordinary words
 
 
 @dataclass(frozen=True)
@@ -144,7 +142,7 @@ def _health(session: Session, hosts: RegionHosts, level: int, limit: str | None,
 def _secrets(sources: list[RegionHosts]) -> list[str]:
     """Values that must never reach a report: secret-named environment variables and the secrets of
     the places hosts came from (the lab mirror's keys)."""
-    values = [v for k, v in os.environ.items() if is_secret_name(k) and len(v) >= MIN_SECRET_LEN]
+    values = environment_secrets(os.environ)
     for hosts in sources:
         values += hosts.source.secrets()
     return values

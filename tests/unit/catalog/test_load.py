@@ -15,7 +15,7 @@ from regionkit.catalog.load import MAX_FILE_BYTES, find_root, load_catalog
 from regionkit.catalog.validate import validate
 from regionkit.errors import BadInputError, CatalogError
 
-from ...conftest import REPO, TODAY
+from ...conftest import REPO, TODAY, key_paths
 
 SHIPPED = [
     "ae-dxb-1",
@@ -183,19 +183,8 @@ _scalars = st.one_of(
 )
 
 
-def _paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    out = [prefix] if prefix else []
-    if isinstance(node, dict):
-        for k, v in node.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(node, list):
-        for i, v in enumerate(node):
-            out += _paths(v, (*prefix, i))
-    return out
-
-
 _BASE = yaml.safe_load((REPO / "inventories" / "nl-ams-1" / "region.yml").read_text())
-_ALL_PATHS = _paths(_BASE)
+_ALL_PATHS = key_paths(_BASE)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -11,6 +11,7 @@ Each run's artifacts (events, stats) stay in the workspace's run folders (`runs/
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import os
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from regionkit.catalog import files
 from regionkit.content import content_root
 from regionkit.errors import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from regionkit.planning.results import HostResult, TaskResult
@@ -147,6 +149,7 @@ def run_playbook(
     import ansible_runner  # the nodes extra; imported when a playbook runs, not when regionkit starts
 
     started = time.monotonic()
+    scrub_recorded_environments(workspace)  # what a run that was killed left
     run_dir = workspace.run_folder("runs", region)
     facts = workspace.facts_dir(region)
     hosts: dict[str, HostResult] = {}
@@ -200,6 +203,7 @@ def run_playbook(
         fact_cache=str(facts),
         fact_cache_type="jsonfile",
     )
+    scrub_recorded_environments(workspace, run_dir)
     stats = runner.stats or {}
     finished = bool(stats)
     for name in set().union(*[set(v) for v in stats.values() if isinstance(v, dict)]) if stats else ():
@@ -213,6 +217,37 @@ def run_playbook(
     if not hosts or not finished:  # no host reached, or ansible-playbook stopped: keep what it said
         tail = "\n".join(runner.stdout.read().splitlines()[-5:]) if runner.stdout else ""
     return RunResult(run_dir, hosts, time.monotonic() - started, runner.status, tail, finished)
+
+
+def scrub_recorded_environments(workspace: Workspace, run_dir: Path | None = None) -> int:
+    """ansible-runner records each run's whole environment (the operator's AWS_*, the passphrase,
+    the mirror keys regionkit passed) in artifacts/<id>/command, with no option to leave it out. Keep
+    the command and the variables' names there, never their values; returns how many files it
+    scrubbed. Called when a run ends, and before each run for a run that was killed mid-way."""
+    base = run_dir or workspace.root / "runs"
+    pattern = "artifacts/*/command" if run_dir else "*/artifacts/*/command"
+    scrubbed = 0
+    for path in sorted(base.glob(pattern)) if base.is_dir() else ():
+        try:
+            recorded = files.read_json(path, follow=False, limit=16 * files.MAX_BYTES)
+        except files.FileProblem:  # not what ansible-runner writes: it goes
+            with contextlib.suppress(OSError):
+                path.unlink()
+            continue
+        env = recorded.get("env") if isinstance(recorded, dict) else None
+        if isinstance(env, dict) and all(v == NOT_KEPT for v in env.values()):
+            continue
+        kept = {
+            "command": recorded.get("command") if isinstance(recorded, dict) else None,
+            "cwd": recorded.get("cwd") if isinstance(recorded, dict) else None,
+            "env": dict.fromkeys(sorted(env or {}), NOT_KEPT),
+        }
+        workspace.write(path, json.dumps(kept, indent=2))
+        scrubbed += 1
+    return scrubbed
+
+
+NOT_KEPT = "(value not kept)"
 
 
 def _task_result(role: str, data: dict[str, Any], res: dict[str, Any], outcome: str, message: str) -> TaskResult:

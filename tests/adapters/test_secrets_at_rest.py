@@ -1,0 +1,156 @@
+"""Secrets at rest and in argv, against the real things: the lab mirror is the real `rclone serve s3`
+(loopback), the download is the real mirror_artifact role run by ansible-runner on a local host.
+
+- rclone takes its keys from its environment (RCLONE_AUTH_KEY), never its command line, and
+  honours them (right keys in, wrong keys refused: rclone's own definition of the flag);
+- the role's presigned download is no_log: no event, log or file of the run holds the URL's
+  signature, credential or token; the rescue still names the artifact;
+- ansible-runner records each run's environment; regionkit keeps the names, never the values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from regionkit.adapters.ansible.runner import NOT_KEPT, run_playbook, scrub_recorded_environments
+from regionkit.adapters.lab import mirror
+from regionkit.workspace import Workspace
+
+from ..conftest import REPO, command_lines
+
+ACCESS = "rkCANARYACCESS0001"
+SECRET = "CANARY-SECRET-" + "5f" * 16
+BUCKET = "regionkit-test"
+ARTIFACT = b"stand-in vendor artifact\n" * 64
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def s3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The lab mirror's S3 server, started the way the lab starts it, on a loopback port."""
+    pytest.importorskip("boto3")
+    try:
+        mirror.rclone_binary()
+    except Exception as exc:
+        pytest.skip(f"rclone is not installed (the lab extra): {exc}")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    port = _free_port()
+    command, env = mirror.s3_command(SimpleNamespace(gateway="127.0.0.1", bucket=BUCKET), tmp_path / "lab", ACCESS, SECRET)  # type: ignore[arg-type]
+    command[command.index("--addr") + 1] = f"127.0.0.1:{port}"
+    proc = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _client(url: str, secret: str = SECRET):  # type: ignore[no-untyped-def]
+    import boto3
+    from botocore.client import Config
+
+    return boto3.client(
+        "s3", endpoint_url=url, aws_access_key_id=ACCESS, aws_secret_access_key=secret, region_name="us-east-1",
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+    )  # fmt: skip
+
+
+def test_rclone_holds_its_keys_from_the_environment_only(s3: str) -> None:
+    from botocore.exceptions import ClientError
+
+    assert BUCKET in [b["Name"] for b in _client(s3).list_buckets()["Buckets"]]  # rclone honoured RCLONE_AUTH_KEY
+    with pytest.raises(ClientError):
+        _client(s3, secret="wrong-" + SECRET).list_buckets()
+    assert not [c for c in command_lines() if SECRET.encode() in c], "the mirror's secret is on a command line"
+
+
+PLAY = """---
+- name: Fetch one artifact from the mirror
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: The mirror_artifact role, as the vendor roles use it
+      ansible.builtin.include_role:
+        name: mirror_artifact
+      vars:
+        mirror_artifact_files: [{artifact: "sdk@1", dest: "{{ dest }}"}]
+"""
+
+
+def _site(tmp_path: Path, endpoint: str, sha256: str) -> tuple[Path, Path]:
+    (tmp_path / "site" / "playbooks").mkdir(parents=True)
+    (tmp_path / "site" / "roles").symlink_to(REPO / "roles")
+    playbook = tmp_path / "site" / "playbooks" / "fetch.yml"
+    playbook.write_text(PLAY)
+    variables = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": sys.executable,
+        "dest": str(tmp_path / "fetched"),
+        "regionkit_mirror_endpoint": endpoint,
+        "regionkit_mirror_bucket": BUCKET,
+        "regionkit_artifacts": {"sdk@1": {"key": "artifacts/sdk-1.run", "sha256": sha256}},
+    }
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(json.dumps({"all": {"hosts": {"node": {}}, "vars": variables}}))
+    return playbook, inventory
+
+
+def _everything_under(root: Path) -> bytes:
+    return b"\n".join(p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+@pytest.mark.parametrize("tampered", [False, True], ids=["download", "refused-download"])
+def test_a_presigned_download_leaves_no_credential_anywhere(
+    s3: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tampered: bool
+) -> None:
+    monkeypatch.setenv("REGIONKIT_ANSIBLE_STRATEGY", "linear")
+    _client(s3).put_object(Bucket=BUCKET, Key="artifacts/sdk-1.run", Body=ARTIFACT)
+    pinned = hashlib.sha256(b"something else" if tampered else ARTIFACT).hexdigest()
+    playbook, inventory = _site(tmp_path, s3, pinned)
+    (tmp_path / "catalog").mkdir()
+    workspace = Workspace(tmp_path / "catalog")
+    seen: list[bytes] = []
+    env = {"AWS_ACCESS_KEY_ID": ACCESS, "AWS_SECRET_ACCESS_KEY": SECRET}
+    result = run_playbook(workspace, "lab", playbook, inventory, env=env, on_event=lambda *_: seen.extend(command_lines()))
+    host = result.hosts["node"]
+    if tampered:
+        assert host.failed and "artifact sdk@1" in " ".join(host.messages)  # the operator still learns which
+    else:
+        assert not host.failed and (tmp_path / "fetched").read_bytes() == ARTIFACT
+    recorded = _everything_under(workspace.root)
+    for needle in (SECRET, ACCESS, "X-Amz-Signature", "X-Amz-Credential"):
+        assert needle.encode() not in recorded, f"{needle} is in the run's files"
+    assert not [c for c in seen if SECRET.encode() in c]
+
+
+def test_a_run_killed_before_it_was_scrubbed_is_scrubbed_by_the_next(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path)
+    command = workspace.root / "runs" / "lab-20261206T000000.000Z" / "artifacts" / "x" / "command"
+    workspace.write(command, json.dumps({"command": ["ansible-playbook"], "cwd": "/", "env": {"AWS_SECRET_ACCESS_KEY": SECRET}}))
+    assert scrub_recorded_environments(workspace) == 1
+    kept = json.loads(command.read_text())
+    assert kept["env"] == {"AWS_SECRET_ACCESS_KEY": NOT_KEPT} and kept["command"] == ["ansible-playbook"]
+    assert scrub_recorded_environments(workspace) == 0
