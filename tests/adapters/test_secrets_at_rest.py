@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -154,3 +155,60 @@ def test_a_run_killed_before_it_was_scrubbed_is_scrubbed_by_the_next(tmp_path: P
     kept = json.loads(command.read_text())
     assert kept["env"] == {"AWS_SECRET_ACCESS_KEY": NOT_KEPT} and kept["command"] == ["ansible-playbook"]
     assert scrub_recorded_environments(workspace) == 0
+
+
+def test_the_lab_state_is_private_on_every_save(tmp_path: Path) -> None:
+    """The state holds the mirror's secret key: 0600 on the first save and every one after, even
+    with a umask that would open it, in a 0700 folder, with no temp file left beside it."""
+    from regionkit.adapters.lab.hosts import LabPaths, _save
+
+    paths = LabPaths(Workspace(tmp_path))
+    old = os.umask(0)
+    try:
+        for n in range(3):
+            _save(paths, {"s3": {"secret_key": SECRET}, "save": n})
+            assert stat.S_IMODE(paths.state_file.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(paths.state_dir.stat().st_mode) == 0o700
+    assert [p.name for p in paths.state_dir.iterdir()] == ["state.json"]
+
+
+def _profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials only in a shared credentials file's profile, with a session token."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    credentials = tmp_path / "credentials"
+    credentials.write_text(f"[mirror]\naws_access_key_id = {ACCESS}\naws_secret_access_key = {SECRET}\naws_session_token = TOKEN123\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_PROFILE", "mirror")
+
+
+def test_the_mirror_client_signs_with_botocores_own_chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AWS_PROFILE and a session token work: the URL is signed with the profile's key and carries
+    its token, as botocore's own chain finds them (no empty key, no token dropped)."""
+    pytest.importorskip("boto3")
+    from urllib.parse import parse_qs, urlparse
+
+    from regionkit.adapters.storage.s3 import MirrorEndpoint, presigned_url
+
+    _profile(tmp_path, monkeypatch)
+    url = presigned_url(MirrorEndpoint("http://127.0.0.1:9", BUCKET, "eu-central-1"), "artifacts/x.run")
+    query = parse_qs(urlparse(url).query)
+    assert query["X-Amz-Credential"][0].startswith(f"{ACCESS}/") and "/eu-central-1/s3/" in query["X-Amz-Credential"][0]
+    assert query["X-Amz-Security-Token"] == ["TOKEN123"]
+
+
+def test_no_credentials_anywhere_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("boto3")
+    from regionkit.adapters.storage.s3 import MirrorEndpoint, client
+    from regionkit.errors import BadInputError
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role lookup off this machine
+    with pytest.raises(BadInputError, match="no credentials"):
+        client(MirrorEndpoint("http://127.0.0.1:9", BUCKET))

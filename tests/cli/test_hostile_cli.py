@@ -310,3 +310,53 @@ def test_control_characters_in_arguments_never_reach_the_terminal(tmp_path: Path
     err = proc.stderr.decode("utf-8", errors="replace")
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", err), repr(err)
     assert "\\x1b" in err or "\\u202e" in err or "\\x9b" in err or "\\x0d" in err
+
+
+# --- one root: the catalog validated is the catalog the stack program loads -------------------------
+
+
+def test_the_program_loads_the_root_it_was_given_not_the_environments(
+    catalog_root: Path, edit: Edit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edit("nl-ams-1", lambda d: d["network"].update(vpc="10.11.225.0/24"))
+    monkeypatch.setenv("REGIONKIT_ROOT", str(REPO))  # another catalog, where the VPC is 10.11.224.0/24
+    code, out, err = run(catalog_root, "plan", "nl-ams-1", "--format", "json")
+    assert code == 0, err
+    cidrs = {r["inputs"].get("cidrBlock") for r in json.loads(out)["resources"] if r["type"] == "alicloud:vpc/network:Network"}
+    assert cidrs == {"10.11.225.0/24"}
+
+
+def test_the_engine_hands_the_program_the_root_it_was_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from regionkit.adapters.pulumi import engine
+
+    monkeypatch.setenv("REGIONKIT_ROOT", str(REPO))
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "test-only")
+    settings = engine.EngineSettings(root=tmp_path, pulumi_root=str(FAKE), stacks=REPO / "stacks")
+    assert engine._workspace_options(settings, "passphrase").env_vars["REGIONKIT_ROOT"] == str(tmp_path)
+
+
+def test_mirror_sync_validates_the_region_first(catalog_root: Path, edit: Edit) -> None:
+    edit("de-fra-1", lambda d: d["network"].update(supernet="10.11.0.0/16"))
+    code, _, err = run(catalog_root, "mirror", "sync", "nl-ams-1")
+    assert code == 1 and "net.overlap" in err and "stop it being synced" in err
+    assert not (catalog_root / ".regionkit").exists()  # refused before anything was read or written
+
+
+@pytest.mark.parametrize("kind", ["dangling-link", "link-to-a-folder", "file", "full-folder"])
+def test_init_never_writes_into_a_link_or_over_anything(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "site"
+    if kind == "dangling-link":
+        target.symlink_to(tmp_path / "nowhere")
+    elif kind == "link-to-a-folder":
+        (tmp_path / "elsewhere").mkdir()
+        target.symlink_to(tmp_path / "elsewhere")
+    elif kind == "file":
+        target.write_text("mine")
+    else:
+        target.mkdir()
+        (target / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(app, ["init", str(target)])
+    assert result.exit_code == 4 and len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "nowhere").exists()
+    assert not list((tmp_path / "elsewhere").glob("*")) if kind == "link-to-a-folder" else True
+    assert [p.name for p in target.iterdir()] == ["notes.txt"] if kind == "full-folder" else True

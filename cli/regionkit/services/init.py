@@ -4,7 +4,7 @@ ansible.cfg, a .gitignore and a README. Nothing of the tool's code is copied."""
 
 from __future__ import annotations
 
-import shutil
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +46,19 @@ def _context(target: Path) -> dict[str, str]:
     }
 
 
+def _check_new(target: Path) -> None:
+    """`target` must be new, or an empty folder that is not a link (init writes into nothing else)."""
+    if not os.path.lexists(target):
+        return
+    try:
+        empty = not target.is_symlink() and target.is_dir() and not any(target.iterdir())
+    except OSError as exc:
+        raise BadInputError(f"{target}: cannot be read ({exc.strerror}); give a new folder's path") from None
+    if not empty:
+        what = "is a symbolic link" if target.is_symlink() else "exists and is not an empty folder"
+        raise BadInputError(f"{target}: {what}; give a new folder's path (init never overwrites)")
+
+
 def init_site(target: Path, refresh: bool = False) -> SiteResult:
     """Make `target` a site (it must be new or empty); with `refresh`, rewrite only the files that
     point at the installed regionkit, in a site that exists."""
@@ -63,9 +76,11 @@ def init_site(target: Path, refresh: bool = False) -> SiteResult:
         for rel in RENDERED:
             write(rel, _render(rel, context))
         return SiteResult(target, written, sorted(load_catalog(target).regions))
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise BadInputError(f"{target}: exists and is not an empty folder; give a new folder's path (init never overwrites)")
-    target.mkdir(parents=True, exist_ok=True)
+    _check_new(target)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInputError(f"{target}: cannot create the folder ({exc.strerror}); give a folder you can write") from None
     for name in SHARED_FILES:
         write(f"inventories/{name}", (content.inventories / name).read_text(encoding="utf-8"))
     example = content.inventories / EXAMPLE
@@ -75,8 +90,7 @@ def init_site(target: Path, refresh: bool = False) -> SiteResult:
     for rel in RENDERED:
         write(rel, _render(rel, context))
     for rel in COPIED:
-        shutil.copyfile(content.site_templates / rel, target / rel)
-        written.append(target / rel)
+        write(rel, (content.site_templates / rel).read_text(encoding="utf-8"))
     write(".gitignore", (content.site_templates / "gitignore").read_text(encoding="utf-8"))
     write("README.md", _render("README.md", context))
     return SiteResult(target, written, sorted(load_catalog(target).regions))
