@@ -17,7 +17,7 @@ from regionkit.catalog.validate import validate
 from regionkit.commands.app import app
 from regionkit.errors import CatalogError
 
-from ...conftest import TODAY
+from ...conftest import REPO, TODAY
 
 REASON = "counsel's opinion OPS-2026-17, signed 2026-11-02"
 
@@ -233,3 +233,11 @@ def test_without_a_local_policy_nothing_is_overridden(catalog_root: Path) -> Non
     catalog = load_catalog(catalog_root)
     assert catalog.policy_overrides == []
     assert validate(catalog, ["nl-ams-1"], today=TODAY).errors == []
+
+
+def test_the_readmes_example_is_accepted_and_shown(catalog_root: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    example = readme.split("**`policy.local.yml`**", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    (catalog_root / "inventories" / "policy.local.yml").write_text(example, encoding="utf-8")
+    (override,) = load_catalog(catalog_root).policy_overrides
+    assert override.id == "us-h20-licence" and override.relaxes == ["action licence -> allow"] and override.reason
