@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
@@ -89,3 +92,14 @@ def command_lines() -> list[bytes]:
             except OSError:
                 continue
     return found
+
+
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    """The CLI as the console script runs it, through its edge (commands/app.py run(): bad
+    arguments, internal errors, ^C), in this process: exit code, stdout, stderr."""
+    from regionkit.commands.app import run
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err), mock.patch("sys.stdin", io.StringIO("")):
+        code = run(argv)
+    return code, out.getvalue(), err.getvalue()

@@ -22,7 +22,7 @@ from regionkit.commands.app import app, run
 from regionkit.errors import RegionkitError
 from regionkit.workspace import Workspace, check_output, write_output
 
-from ..conftest import REPO
+from ..conftest import REPO, run_cli
 
 FAKE = REPO / "tests" / "fixtures" / "fake_pulumi"
 ENV = {**os.environ, "PYTHONPATH": str(REPO / "cli")}
@@ -286,3 +286,33 @@ def test_drift_reports_an_engine_that_died_as_an_error_not_a_crash(engine_site: 
     result = CliRunner().invoke(app, ["--root", str(engine_site), "drift", "nl-ams-1", "--layers", "cloud", "--format", "json"])
     assert result.exit_code == 1
     assert "killed (signal 9)" in result.stdout
+
+
+# --- arguments, through the edge the console script runs --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["validate", "--format", "[/x]"], "Invalid value for '--format'"),
+        (["--bogus"], "No such option: --bogus"),
+        (["validate", "--skip"], "Option '--skip' requires an argument"),
+        (["up"], "Missing argument 'REGION'"),
+        (["health", "check", "--tool", "nccl-tests", "--floor-gbps", "nan", "x"], "--floor-gbps"),
+        (["health", "check", "--tool", "nccl-tests", "--floor-gbps", "inf", "x"], "--floor-gbps inf: give a finite number"),
+        (["verify", "lab", "--level", "9"], "Invalid value for '--level'"),
+        (["lab", "up", "--nodes", "x" * 10_000], "Invalid value for '--nodes'"),
+        (["nosuchcommand\x1b[2J"], "No such command"),
+    ],
+    ids=["format", "option", "no-value", "no-region", "nan", "inf", "level", "huge", "control"],
+)
+def test_bad_arguments_are_one_line_and_exit_4(args: list[str], says: str) -> None:
+    code, out, err = run_cli(["--root", str(REPO), *args])
+    assert code == 4, err
+    assert len(err.strip().splitlines()) == 1 and says in err and "\x1b" not in err
+    no_traceback(out + err)
+
+
+def test_a_bare_group_shows_its_help_and_nothing_on_stderr() -> None:
+    proc = regionkit("lab", capture_output=True)
+    assert proc.returncode == 4 and "Usage: regionkit lab" in proc.stdout and proc.stderr == ""

@@ -275,7 +275,7 @@ _FIXES = {
     "string_pattern_mismatch": "use the documented format (`regionkit schema`)",
     "ip_v4_network": "write an IPv4 network such as 10.0.0.0/16 with no host bits set",
     "ip_v4_address": "write an IPv4 address such as 10.0.0.1",
-    "plain_text": "write plain text: no control or invisible characters, no {{ {% {# (they would reach a terminal or Ansible)",
+    "plain_text": "write plain text on one line: no control or invisible characters, no {{ {% {# (they reach terminals and Ansible)",
     "finite_number": "write a finite number (not .inf or .nan)",
     "bool_type": "write true or false",
     "date_from_datetime_parsing": "write a date as YYYY-MM-DD",

@@ -2,7 +2,9 @@
 
 Refused in every catalog string (keys and values), at validation:
 
-- terminal control characters: C0 but tab and newline, DEL, C1 (ESC and CSI sequences move the
+- line breaks and tabs: a catalog string is one line (it is quoted in one-line findings, where a
+  newline would forge a line of its own; write long text folded, with `>-`);
+- terminal control characters: the rest of C0, DEL, C1 (ESC and CSI sequences move the
   cursor, rewrite lines, set the title, or hide what follows), the Unicode bidirectional controls
   (a right-to-left override shows `evil.sh` as `hs.live`: CVE-2021-42574, "Trojan Source"),
   zero-width characters, line and paragraph separators, byte-order marks;
@@ -24,6 +26,7 @@ _CONTROL_CLASS = (
     "\ud800-\udfff"  # lone surrogates (undecodable bytes in a path or an argument)
 )
 CONTROL = re.compile(f"[{_CONTROL_CLASS}]")
+LINE_BREAK = re.compile("[\t\n]")
 TEMPLATE = re.compile(r"\{[{%#]")
 
 
@@ -31,6 +34,9 @@ def text_problem(value: str) -> str | None:
     """Why `value` cannot be a catalog string, or None."""
     if m := CONTROL.search(value):
         return f"contains the control character U+{ord(m.group()):04X} (invisible, or it rewrites the terminal)"
+    if m := LINE_BREAK.search(value):
+        what = "tab" if m.group() == "\t" else "line break"
+        return f"contains the {what} U+{ord(m.group()):04X}: a catalog string is one line (fold long text with >-)"
     if m := TEMPLATE.search(value):
         return f"contains the template marker {m.group()!r} (Ansible would evaluate it)"
     return None

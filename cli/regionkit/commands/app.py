@@ -21,10 +21,12 @@ from regionkit.commands._shared import begin, debugging, error_line
 from regionkit.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 # Bad arguments are bad input (exit 4, DESIGN.md), not click's default 2, which means drift.
-# Recent typer vendors its own click; reach its UsageError through the public BadParameter.
-for _cls in (*typer.BadParameter.__mro__, click.exceptions.UsageError):
-    if _cls.__name__ == "UsageError":
-        _cls.exit_code = EXIT_BAD_INPUT  # type: ignore[attr-defined]
+# Recent typer vendors its own click; reach its exceptions through the public BadParameter.
+_TYPER_CLICK = sys.modules[typer.BadParameter.__module__]
+for _module in {_TYPER_CLICK, click.exceptions}:
+    _module.UsageError.exit_code = EXIT_BAD_INPUT  # type: ignore[attr-defined]
+_CLICK_ERRORS = tuple({_TYPER_CLICK.ClickException, click.exceptions.ClickException})  # type: ignore[attr-defined]
+_ABORTS = tuple({typer.Abort, click.exceptions.Abort})
 
 app = typer.Typer(
     name="regionkit",
@@ -110,12 +112,13 @@ _OUTPUT_ERRNOS = (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, getattr(err
 def _invoke(argv: list[str] | None) -> int:
     try:
         result = app(args=argv, prog_name="regionkit", standalone_mode=False)
-    except click.exceptions.Abort:  # a prompt's input ended (^D, or stdin closed): nothing was done
+    except _ABORTS:  # a prompt's input ended (^D, or stdin closed): nothing was done
         error_line("aborted: no answer (input ended); nothing was changed")
         return EXIT_FAILED
-    except click.exceptions.ClickException as exc:  # bad arguments: one line, exit 4 (DESIGN.md)
-        if type(exc).__name__ == "NoArgsIsHelpError":
-            exc.show()
+    except _CLICK_ERRORS as exc:  # bad arguments: one line, exit 4 (DESIGN.md)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help (typer's rich help prints itself)
+            if exc.format_message().strip():
+                exc.show()
             return exc.exit_code
         ctx = getattr(exc, "ctx", None)
         hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +30,8 @@ def check(
 ) -> None:
     """Exit 0 for pass or warn, 1 for fail or unknown, 4 for bad input."""
     with user_errors():
+        if floor_gbps is not None and not math.isfinite(floor_gbps):
+            raise BadInputError(f"--floor-gbps {floor_gbps}: give a finite number of GB/s")
         require_kind(tool, ranks=ranks, floor_gbps=floor_gbps)  # bad arguments before the file is read
         report = judge(tool, _read(source), ranks=ranks, expect_devices=expect_devices, floor_gbps=floor_gbps)
     if fmt == OutputFormat.json:

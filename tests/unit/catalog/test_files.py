@@ -193,6 +193,7 @@ DEEP_BOMB += "".join("  " * 31 + line + "\n" for line in LAUGHS.splitlines())
         ("a: [1, 2\n", "malformed YAML"),
         ("a: b: c\n", "malformed YAML"),
         ("a: '\x07'\n", "malformed YAML"),
+        ("a: 1\n\x1b[2J: 2\n", "malformed YAML"),
     ],
     ids=lambda v: v[:30] if isinstance(v, str) else v,
 )

@@ -123,6 +123,8 @@ HOSTILE_TEXT = {
     "nul": "Ams\x00terdam",
     "backspace": "Amsterdam\x08\x08\x08",
     "carriage-return": "fine\rEVIL",
+    "line-break": "H20\nerror: a forged line",
+    "tab": "Ams\tterdam",
     "line-separator": "Ams\u2028terdam",
     "jinja-expression": "{{ lookup('pipe', 'touch /tmp/regionkit-pwned') }}",
     "jinja-statement": "{% for x in range(9) %}x{% endfor %}",
