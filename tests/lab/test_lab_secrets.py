@@ -9,8 +9,12 @@ import stat
 import threading
 from pathlib import Path
 
+import pytest
+
 from ..conftest import command_lines
 from .conftest import REPO, STATE, Lab, regionkit
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 PPU_HOST = "labb-ppu-01"  # its role fetches the PPU SDK from the mirror (mirror_artifact)
 
