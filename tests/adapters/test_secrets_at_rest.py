@@ -28,7 +28,7 @@ from regionkit.adapters.ansible.runner import NOT_KEPT, run_playbook, scrub_reco
 from regionkit.adapters.lab import mirror
 from regionkit.workspace import Workspace
 
-from ..conftest import REPO, command_lines
+from ..conftest import command_lines
 
 ACCESS = "rkCANARYACCESS0001"
 SECRET = "CANARY-SECRET-" + "5f" * 16
@@ -103,7 +103,6 @@ PLAY = """---
 
 def _site(tmp_path: Path, endpoint: str, sha256: str) -> tuple[Path, Path]:
     (tmp_path / "site" / "playbooks").mkdir(parents=True)
-    (tmp_path / "site" / "roles").symlink_to(REPO / "roles")
     playbook = tmp_path / "site" / "playbooks" / "fetch.yml"
     playbook.write_text(PLAY)
     variables = {
@@ -112,7 +111,7 @@ def _site(tmp_path: Path, endpoint: str, sha256: str) -> tuple[Path, Path]:
         "dest": str(tmp_path / "fetched"),
         "regionkit_mirror_endpoint": endpoint,
         "regionkit_mirror_bucket": BUCKET,
-        "regionkit_artifacts": {"sdk@1": {"key": "artifacts/sdk-1.run", "sha256": sha256}},
+        "regionkit_artifacts": {"sdk@1": {"key": "artifacts/sdk-1.run", "sha256": sha256, "version": "1", "filename": "sdk-1.run"}},
     }
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(json.dumps({"all": {"hosts": {"node": {}}, "vars": variables}}))
