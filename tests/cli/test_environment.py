@@ -316,3 +316,38 @@ def test_bad_arguments_are_one_line_and_exit_4(args: list[str], says: str) -> No
 def test_a_bare_group_shows_its_help_and_nothing_on_stderr() -> None:
     proc = regionkit("lab", capture_output=True)
     assert proc.returncode == 4 and "Usage: regionkit lab" in proc.stdout and proc.stderr == ""
+
+
+def test_bmc_pins_on_a_full_disk_stay_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from regionkit.adapters.redfish.pins import PinStore
+
+    path = tmp_path / "bmc" / "pinned.json"
+    PinStore(path).pin("10.19.4.11:443", "aa" * 32)
+    real_replace = os.replace
+
+    def full(src: str, dst: str) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(RegionkitError, match="cannot write the BMC pins: No space left on device; nothing was written"):
+        PinStore(path).pin("10.19.4.12:443", "bb" * 32)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert PinStore(path).get("10.19.4.11:443") == "aa" * 32 and PinStore(path).get("10.19.4.12:443") is None
+    assert sorted(p.name for p in path.parent.iterdir()) == ["pinned.json"]
+
+
+@pytest.mark.parametrize("planted", ["link", "fifo", "huge"])
+def test_bmc_pins_that_are_not_a_file_are_one_line(tmp_path: Path, planted: str) -> None:
+    from regionkit.adapters.redfish.pins import PinStore
+    from regionkit.catalog.files import FileProblem
+
+    path = tmp_path / "pinned.json"
+    if planted == "link":
+        (tmp_path / "attacker").write_text("10.19.4.11:443 sha256:" + "00" * 32 + "\n")
+        path.symlink_to(tmp_path / "attacker")
+    elif planted == "fifo":
+        os.mkfifo(path)
+    else:
+        path.write_text("x" * (2 * 1024 * 1024))
+    with pytest.raises(FileProblem):
+        PinStore(path)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from regionkit.catalog import files
+from regionkit.errors import RegionkitError
 
 
 class PinStore:
@@ -46,12 +47,18 @@ class PinStore:
         if self._writer is not None:
             self._writer(self.path, text)
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".pins-")  # created 0600
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".pins-")  # created 0600
+        except OSError as exc:
+            raise RegionkitError(f"{self.path}: cannot write the BMC pins: {exc.strerror or exc}") from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 out.write(text)
             os.replace(tmp, self.path)
+        except OSError as exc:  # a full disk: the old pins stay whole
+            Path(tmp).unlink(missing_ok=True)
+            raise RegionkitError(f"{self.path}: cannot write the BMC pins: {exc.strerror or exc}; nothing was written") from None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
