@@ -47,7 +47,8 @@ def make_private_dir(path: Path, base: Path) -> Path:
     if not _inside(target, base):
         raise RegionkitError(f"{path}: outside {base}; refusing to write there")
     current = base
-    for part in target.relative_to(base).parts:
+    parts = target.relative_to(base).parts
+    for part in parts:
         current = current / part
         if current.is_symlink():
             raise RegionkitError(f"{current}: is a symbolic link; regionkit writes only into real folders (remove the link)")
@@ -56,9 +57,21 @@ def make_private_dir(path: Path, base: Path) -> Path:
         except FileExistsError:
             if not current.is_dir():
                 raise RegionkitError(f"{current}: exists and is not a folder; move it away") from None
+            if parts[0] == FOLDER:
+                _tighten(current)
         except OSError as exc:
             raise RegionkitError(f"{current}: cannot create the folder: {exc.strerror}") from None
     return current
+
+
+def _tighten(folder: Path) -> None:
+    """A workspace folder made open by someone else (an older regionkit, a tool's `mkdir -p`) is made
+    private again: what is inside may be secret."""
+    try:
+        if os.lstat(folder).st_mode & 0o077:
+            os.chmod(folder, PRIVATE_DIR)
+    except OSError as exc:
+        raise RegionkitError(f"{folder}: cannot make the folder private (0700): {exc.strerror}") from None
 
 
 def write_atomic(path: Path, data: str | bytes, *, base: Path, mode: int = PRIVATE_FILE) -> Path:

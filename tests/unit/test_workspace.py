@@ -69,3 +69,15 @@ def test_umask_does_not_loosen_private_files(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert mode(path) == 0o600
+
+
+def test_a_workspace_folder_someone_opened_is_made_private_again(tmp_path: Path) -> None:
+    (tmp_path / ".regionkit" / "lab").mkdir(parents=True)
+    os.chmod(tmp_path / ".regionkit", 0o755)
+    os.chmod(tmp_path / ".regionkit" / "lab", 0o775)
+    (tmp_path / "inventories" / "x").mkdir(parents=True)
+    ws = Workspace(tmp_path)
+    ws.write(ws.root / "lab" / "state.json", "{}")
+    assert mode(ws.root) == mode(ws.root / "lab") == 0o700
+    ws.write(tmp_path / "inventories" / "x" / "hosts.yml", "all: {}\n", mode=0o644)
+    assert mode(tmp_path / "inventories" / "x") == 0o755  # the user's own folders stay as they are
