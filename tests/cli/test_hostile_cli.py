@@ -360,3 +360,17 @@ def test_init_never_writes_into_a_link_or_over_anything(tmp_path: Path, kind: st
     assert not (tmp_path / "nowhere").exists()
     assert not list((tmp_path / "elsewhere").glob("*")) if kind == "link-to-a-folder" else True
     assert [p.name for p in target.iterdir()] == ["notes.txt"] if kind == "full-folder" else True
+
+
+@pytest.mark.parametrize("breaks", ["fifo", "folder", "binary", "hostile-values", "looping-link", "truncated"])
+def test_a_corrupt_handover_record_is_one_line_naming_it(catalog_root: Path, breaks: str) -> None:
+    """gb-lon-1's pools list servers: its inventory reads the handover record to hold back the rejected."""
+    record = catalog_root / ".regionkit" / "handover" / "gb-lon-1.json"
+    record.parent.mkdir(parents=True)
+    if breaks == "truncated":
+        record.write_text('{"region": "gb-lon-1", "servers": {"gb-lon-1a-h20-01": {"verd')
+    else:
+        _replace_with(record, breaks)
+    code, _, err = run(catalog_root, "inventory", "gb-lon-1")
+    line = one_line(err)
+    assert code == 4 and ".regionkit/handover/gb-lon-1.json" in line and "regionkit handover gb-lon-1" in line

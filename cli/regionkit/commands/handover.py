@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from regionkit.commands._shared import console, print_json, say, work
+from regionkit.catalog import files
+from regionkit.commands._shared import console, print_document, print_json, say, work
 from regionkit.errors import BadInputError
 from regionkit.planning.handover import HandoverReport
 from regionkit.services.handover import handover as run_handover
@@ -60,7 +61,7 @@ def handover(
     if fmt == "json":
         print_json(run.report.to_dict())
     elif fmt == "markdown":
-        typer.echo((run.folder / "report.md").read_text(encoding="utf-8"), nl=False)
+        print_document(files.read_text(run.folder / "report.md", follow=False, limit=64 * files.MAX_BYTES))
     else:
         print_handover(run.report)
     raise typer.Exit(run.exit_code)

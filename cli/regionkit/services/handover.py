@@ -24,6 +24,7 @@ from regionkit.adapters.redfish.fleet import FleetOptions, read_fleet, sweep
 from regionkit.adapters.redfish.pins import PinStore
 from regionkit.adapters.redfish.reader import BmcTarget
 from regionkit.adapters.redfish.secrets import Credentials, Secret, read_credentials, read_secret
+from regionkit.catalog import files
 from regionkit.catalog.model import RESERVED_HOSTS, HandoverSpec, PoolSpec, RegionSpec, SecretRefSpec, ZoneSpec
 from regionkit.errors import BadInputError
 from regionkit.planning.handover import (
@@ -73,12 +74,15 @@ def region_manifest(session: Session, region: str) -> dict[str, HandoverSpec]:
 
 def read_record(session: Session, region: str) -> dict[str, Any] | None:
     path = session.workspace.handover_record(region)
+    fix = f"run `regionkit handover {region}` again"
     try:
-        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        record = files.read_json(path, session.catalog.rel(path), follow=False)
+    except files.MissingFile:
         return None
-    except (OSError, ValueError) as exc:
-        raise BadInputError(f"{path}: not a handover record ({exc}); run `regionkit handover {region}` again") from None
+    except files.FileProblem as exc:
+        raise BadInputError(f"{str(exc).split('. Fix:')[0]}; {fix}") from None
+    if not isinstance(record, dict):
+        raise BadInputError(f"{session.catalog.rel(path)}: not a handover record; {fix}")
     return record
 
 

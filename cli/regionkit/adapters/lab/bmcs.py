@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from regionkit.catalog import files
 from regionkit.errors import BadInputError, RegionkitError
 from regionkit.workspace import Workspace
 
@@ -101,7 +102,7 @@ def set_fault(workspace: Workspace, state_dir: Path, state: dict[str, Any], host
     if kind not in FAULTS and not (kind == "all" and not on):
         raise BadInputError(f"no fault {kind!r}; one of {', '.join(FAULTS)} (or `all --off`)")
     base = folder(state_dir)
-    faults: dict[str, list[str]] = json.loads((base / "faults.json").read_text(encoding="utf-8") or "{}")
+    faults = _faults(base / "faults.json")
     now = set(faults.get(host, []))
     now = (now | {kind}) if on else set() if kind == "all" else (now - {kind})
     faults[host] = sorted(now)
@@ -110,9 +111,9 @@ def set_fault(workspace: Workspace, state_dir: Path, state: dict[str, Any], host
     deadline = time.monotonic() + ACK_TIMEOUT_S
     while time.monotonic() < deadline:
         try:
-            if (base / "faults.applied").read_text(encoding="utf-8") == _digest(text):
+            if files.read_text(base / "faults.applied", follow=False) == _digest(text):
                 return faults[host]
-        except FileNotFoundError:
+        except files.FileProblem:  # not yet written (or being replaced)
             pass
         time.sleep(0.05)
     raise RegionkitError(f"the lab's BMC process did not apply the fault within {ACK_TIMEOUT_S:.0f} s; see {state_dir}/logs/bmcs.out")
@@ -121,12 +122,21 @@ def set_fault(workspace: Workspace, state_dir: Path, state: dict[str, Any], host
 # --- the BMC process ---------------------------------------------------------------------------
 
 
+def _faults(path: Path) -> dict[str, list[str]]:
+    """The faults the lab's BMCs should show (faults.json, written by set_fault); none when absent."""
+    try:
+        data = files.read_json(path, follow=False)
+    except files.MissingFile:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def serve(config: Path) -> None:
     """Run the lab's BMCs until killed: power actions drive the lab hosts, faults follow faults.json."""
     from regionkit.adapters.lab import hosts as lab_hosts
     from regionkit.adapters.redfish.emulator import BmcFleet, BmcIdentity, EmulatedBmc
 
-    doc = json.loads(config.read_text(encoding="utf-8"))
+    doc = files.read_json(config, follow=False)
     paths = lab_hosts.LabPaths(Workspace(Path(doc["catalog_root"])))
     base = config.parent
     busy: dict[str, threading.Lock] = {}
@@ -150,8 +160,8 @@ def serve(config: Path) -> None:
         print(f"ready {len(bmcs)}", flush=True)
         while not stop.wait(POLL_S):
             try:
-                text = (base / "faults.json").read_text(encoding="utf-8")
-            except FileNotFoundError:
+                text = files.read_text(base / "faults.json", follow=False)
+            except files.FileProblem:  # none yet, or being replaced
                 text = "{}"
             if text != seen:
                 wanted: dict[str, list[str]] = json.loads(text or "{}")
