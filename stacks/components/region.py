@@ -10,6 +10,9 @@ from components.zone import Zone
 from regionkit.planning.outputs import pool_output
 from regionkit.planning.stack import PoolStackPlan, StackPlan, activation_request
 
+# The package source's name in the region's private zone: packages.<region>.internal.
+PACKAGES_RECORD = "packages"
+
 
 class Region(pulumi.ComponentResource):
     """A whole region: a VPC with its own range and subnets for the cloud-side endpoints, a private
@@ -35,6 +38,8 @@ class Region(pulumi.ComponentResource):
         mirror = ArtifactMirror(f"{plan.region}-mirror", plan, artifacts, key_id, network, colo_list, backend, components)
         evidence_bucket = backend.bucket(plan, evidence, key_id, child)
         hub: HubHandle | None = backend.hub(plan, network, dns, child) if plan.routes_to_colo else None
+        if plan.package_proxy:  # the package source by name too, for people and tools in the colo
+            backend.dns_record(dns.zone_id, plan.dns_zone, PACKAGES_RECORD, plan.package_proxy, child)
         registrations: dict[str, Registration | None] = {}
         for zone in plan.zones:
             built = Zone(zone.id, plan, zone, hub, dns.zone_id, backend, components)
@@ -47,6 +52,7 @@ class Region(pulumi.ComponentResource):
             "kms_key": key_id,
             "mirror": {"bucket": mirror.handle.name, "endpoint": mirror.endpoint, "region": plan.cloud_region},
             "evidence_bucket": evidence_bucket.name,
+            "package_source": plan.package_source,
             "network": {"vpc_cidr": plan.vpc_cidr, "routed": list(plan.routed), "attached": plan.routes_to_colo},
             "zones": {
                 z.id: {

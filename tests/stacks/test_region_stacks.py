@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from ipaddress import IPv4Network
+from ipaddress import IPv4Address, IPv4Network
 
 import pytest
 
@@ -415,7 +415,25 @@ def test_dns_records_follow_the_declaration(states: StateCatalogs, key: str) -> 
     counts = Counter(r.type for r in s.resources)
     assert counts["regionkit:zone:Zone"] == len(region.zones)
     assert counts["regionkit:pool:AcceleratorPool"] == len(region.pools)
-    assert counts[RECORD[backend]] == sum(p.servers for p in region.pools)
+    assert counts[RECORD[backend]] == sum(p.servers for p in region.pools) + 1  # and the package source's
+
+
+@pytest.mark.parametrize("key", APPLYABLE)
+def test_nodes_install_from_the_package_source_inside_the_region(states: StateCatalogs, key: str) -> None:
+    s, backend = states.synth(key, "planned"), backend_of(key)
+    region = CATALOG.regions[key]
+    assert region.packages is not None
+    source = s.outputs["package_source"]
+    assert source == f"http://{region.packages.proxy}:{region.packages.port}"
+    assert any(IPv4Address(str(region.packages.proxy)) in z.network.management for z in region.zones)
+    records = [r for r in s.resources if r.type == RECORD[backend] and r.name == "packages-a"]
+    assert len(records) == 1
+    inputs = records[0].inputs
+    if backend == "aws":
+        assert inputs["name"] == f"packages.{key}.internal" and inputs["records"] == [str(region.packages.proxy)]
+    else:
+        assert inputs["rr"] == "packages" and inputs["value"] == str(region.packages.proxy)
+    assert read_outputs(s.outputs).package_source == source
 
 
 def test_stack_refuses_a_planned_region() -> None:

@@ -330,6 +330,23 @@ class RegionNetworkSpec(_Spec):
     )
 
 
+class PackagesSpec(_Spec):
+    """Where the region's nodes install their packages from: an apt caching proxy inside the region
+    (Debian's apt-cacher-ng, or any proxy that serves Debian at /debian and /debian-security)."""
+
+    proxy: Addr = Field(
+        description="The proxy's address: one of the first 10 addresses of a zone's management range (kept for "
+        "gateways and the region's own services) or an address of the monitoring range."
+    )
+    port: int = Field(default=3142, ge=1, le=65535, description="The proxy's port (apt-cacher-ng listens on 3142).")
+
+    @property
+    def url(self) -> str:
+        """The apt base URL nodes install from (the address, not a DNS name: at bootstrap the nodes do not
+        resolve the region's private zone yet)."""
+        return f"http://{self.proxy}:{self.port}"
+
+
 class ZoneNetworkSpec(_Spec):
     management: Net
     storage: Net
@@ -532,6 +549,9 @@ class RegionSpec(_Spec):
         default=None, description="How the BMCs of the servers the pools list are reached at handover."
     )
     registration: RegistrationSpec | None = Field(default=None, description="Node registration; required for a cloud region.")
+    packages: PackagesSpec | None = Field(
+        default=None, description="The region's package source (apt caching proxy); required for a live or new region."
+    )
     suppress: list[SuppressionSpec] = []
 
     @field_validator("zones")

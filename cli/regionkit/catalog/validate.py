@@ -1137,6 +1137,56 @@ def check_applyable(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
                 )
 
 
+# --- what the nodes install from ------------------------------------------------------------------
+
+
+@validator(
+    "packages.source",
+    "error",
+    "A live or new region declares its package source (packages.proxy), inside its own ranges: one of the first 10 "
+    "addresses of a zone's management range, or the monitoring range",
+    "Nodes install every package through it; an address outside the region is not reachable over the region's "
+    "network, and one inside the servers' addresses would collide with a server",
+)
+def check_package_source(ctx: Context, region: RegionSpec) -> Iterator[Issue]:
+    packages = region.packages
+    if packages is None:
+        if region.status != "planned":
+            first = region.zones[0].network.management
+            yield Issue(
+                ("packages",),
+                None,
+                f"no package source; a {region.status} region's nodes would have nothing to install from",
+                f"declare packages: {{proxy: {first.network_address + 2}}}, the address of the region's apt caching proxy "
+                f"(one of the first {RESERVED_HOSTS} addresses of a management range, or in {region.network.monitoring})",
+            )
+        return
+    address = packages.proxy
+    ranges = [((f"zones[{i}].network.management"), z.network.management, True) for i, z in enumerate(region.zones)]
+    ranges.append(("network.monitoring", region.network.monitoring, False))
+    for name, net, reserved_only in ranges:
+        if address not in net:
+            continue
+        index = int(address) - int(net.network_address)
+        if address in (net.network_address, net.broadcast_address):
+            yield Issue(("packages", "proxy"), address, f"the network or broadcast address of {name} ({net})", "pick a host address")
+        elif reserved_only and index > RESERVED_HOSTS:
+            yield Issue(
+                ("packages", "proxy"),
+                address,
+                f"inside the servers' addresses of {name} ({net}): the planner gives addresses after the first "
+                f"{RESERVED_HOSTS} to servers",
+                f"use one of {net.network_address + 1} to {net.network_address + RESERVED_HOSTS}",
+            )
+        return
+    yield Issue(
+        ("packages", "proxy"),
+        address,
+        "outside the region's management and monitoring ranges: nodes reach only their own region's ranges",
+        f"use an address of a zone's management range (its first {RESERVED_HOSTS}) or of {region.network.monitoring}",
+    )
+
+
 # --- the region's stack: VPC, cloud region facts, secrets, registration ------------------------
 
 # Both clouds take these VPC masks (AWS /16-/28, Alibaba /8-/28), and a /24 still splits into one

@@ -14,35 +14,47 @@ from regionkit.errors import EXIT_FAILED, EXIT_OK, EXIT_UNREACHABLE
 from regionkit.services import lab as service
 
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="text or json.")]
-app = typer.Typer(help="Local lab hosts (network namespaces + systemd + sshd) for the `lab` region.", no_args_is_help=True)
+app = typer.Typer(
+    help="Local lab hosts (network namespaces + systemd + sshd) for the `lab` region, or standing in for any region's pools.",
+    no_args_is_help=True,
+)
 
 
 @app.command("up")
 def up(
     ctx: typer.Context,
     nodes: Annotated[int | None, typer.Option("--nodes", help="Number of hosts (default: as declared, 2 zones x 2).")] = None,
+    region: Annotated[
+        str,
+        typer.Option("--region", metavar="REGION", help="Stand in for the pools of this region (lab addresses)."),
+    ] = "lab",
+    per_pool: Annotated[int | None, typer.Option("--per-pool", help="Stand-ins per pool of --region (default 1).")] = None,
     fmt: FormatOpt = OutputFormat.text,
 ) -> None:
-    """Build the lab hosts, the mirror (apt proxy + S3) and inventories/lab/hosts.yml. Needs root."""
+    """Build the lab hosts, the mirror (apt proxy + S3) and their inventory. Needs root. With --region R,
+    the hosts stand in for R's pools; `regionkit deploy R` then runs R's chain on them."""
     with work(ctx, fmt is OutputFormat.json) as s:
-        result = service.lab_up(s, nodes)
+        result = service.lab_up(s, nodes, region, per_pool)
     plan = result.plan
     if fmt is OutputFormat.json:
         hosts = {h.name: {"address": str(h.address), "pool": h.pool} for h in plan.hosts}
         mirror = {"apt_proxy": plan.apt_proxy, "s3": plan.s3_endpoint}
-        doc = {"region": plan.region, "hosts": hosts, "mirror": mirror, "inventory": str(result.inventory), "up_s": result.up_s}
-        print_json({**doc, "bmcs": result.bmcs})
+        doc = {"region": plan.region, "stands_in": plan.stands_in, "hosts": hosts, "mirror": mirror}
+        print_json({**doc, "inventory": str(result.inventory), "up_s": result.up_s, "bmcs": result.bmcs})
         return
     if result.image_built_s:
         say(f"base image built in {result.image_built_s} s (cached for next time)")
+    standing = f" standing in for {plan.region}" if plan.stands_in else ""
     console.print(
         Text.assemble(
             ("lab up", "green"),
-            f": {len(plan.hosts)} hosts and {result.bmcs} BMCs in {result.up_s:.1f} s; mirror {plan.apt_proxy} (apt) and "
+            f": {len(plan.hosts)} hosts{standing} and {result.bmcs} BMCs in {result.up_s:.1f} s; mirror {plan.apt_proxy} (apt) and "
             f"{plan.s3_endpoint} (S3); "
             f"inventory {s.catalog.rel(result.inventory)}",
         )
     )
+    if plan.stands_in:
+        say(f"next: regionkit deploy {plan.region}")
 
 
 @app.command("down")

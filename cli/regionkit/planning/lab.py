@@ -1,18 +1,24 @@
-"""The lab's plan: which hosts the `lab` region gets, their names, addresses and pools, and
-where its gateway services listen. Pure; the lab adapter builds it from kernel primitives."""
+"""The lab's plan: which hosts the lab builds, their names, addresses and pools, and where its
+gateway services listen. Pure; the lab adapter builds it from kernel primitives.
+
+The lab builds the `lab` region's own hosts, or stand-ins for any other region's pools
+(`regionkit lab up --region R`): named and grouped as R's servers, carrying R's pool variables,
+but on the lab's addresses, behind the lab's gateway (never R's ranges)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv4Network
 
 from regionkit.catalog.load import Catalog
-from regionkit.catalog.model import RESERVED_HOSTS, HandoverSpec, RegionSpec, server_name
+from regionkit.catalog.model import RESERVED_HOSTS, HandoverSpec, RegionSpec, ZoneSpec, server_name
 from regionkit.errors import BadInputError
 from regionkit.planning.outputs import DnsOutput, MirrorOutput, StackOutputs, ZoneOutput, pool_output
 from regionkit.planning.servers import PoolPlan, plan_pools
 
+LAB = "lab"
 MAX_NODES = 64
+DEFAULT_PER_POOL = 1  # stand-ins: one host per pool of the region unless --per-pool says more
 APT_PROXY_PORT = 3142
 S3_PORT = 9000
 S3_REGION = "us-east-1"  # rclone's S3 server signs and checks in its default region
@@ -37,7 +43,7 @@ class LabHostPlan:
 
 @dataclass(frozen=True)
 class LabPlan:
-    region: str
+    region: str  # the region whose hosts these are: `lab`, or the region the lab stands in for
     network: IPv4Network  # on-link for every host: no routing, nothing leaves the bridge
     gateway: IPv4Address
     bridge: str
@@ -48,10 +54,24 @@ class LabPlan:
     monitoring: str = ""
     spec: RegionSpec | None = None  # the region as sized for the lab (its pools and manifest)
     nodes: int | None = None  # --nodes, when the lab was sized (None: as declared)
+    package_source: str = ""  # the lab's own package source (inventories/lab/region.yml `packages`)
+    backend: str = "none"  # the stood-in region's cloud, as its own stack would say it
+    cloud_region: str = ""
+
+    @property
+    def stands_in(self) -> bool:
+        """The hosts stand in for another region's pools."""
+        return self.region != LAB
 
     @property
     def apt_proxy(self) -> str:
-        return f"http://{self.gateway}:{APT_PROXY_PORT}"
+        return self.package_source or f"http://{self.gateway}:{APT_PROXY_PORT}"
+
+    @property
+    def mirror_region(self) -> str:
+        """The credential scope the mirror's URLs are signed for: the stood-in region's own cloud region
+        (the lab's S3 server accepts any), so a rehearsal signs exactly as the region will."""
+        return self.cloud_region or S3_REGION
 
     @property
     def s3_endpoint(self) -> str:
@@ -119,43 +139,108 @@ def derive_manifest(region: RegionSpec) -> RegionSpec:
     return region.model_copy(update={"pools": pools})
 
 
-def plan_lab(catalog: Catalog, nodes: int | None = None) -> LabPlan:
-    """Hosts of the `lab` region: names and addresses from the server planner."""
-    region = catalog.region("lab")
-    if region.cloud.backend != "none":
+def per_pool(region: RegionSpec, count: int) -> RegionSpec:
+    """The region with `count` servers in each pool, and no partner manifest (stand-ins have no BMC)."""
+    pools = [p.model_copy(update={"servers": count, "handover": []}) for p in region.pools]
+    if count < 1 or count * len(pools) > MAX_NODES:
+        raise BadInputError(f"--per-pool {count}: the lab takes 1 to {MAX_NODES} hosts ({len(pools)} pools in {region.key})")
+    return region.model_copy(update={"pools": pools})
+
+
+def lab_zones_for(lab: RegionSpec, region: RegionSpec) -> dict[str, ZoneSpec]:
+    """The lab zone each of the region's zones is placed on: in order, round robin (the lab's own: itself)."""
+    return {z.id: lab.zones[i % len(lab.zones)] for i, z in enumerate(region.zones)}
+
+
+def _on_lab_addresses(lab: RegionSpec, region: RegionSpec, pools: list[PoolPlan]) -> list[PoolPlan]:
+    """The region's pools with every server moved onto the lab's ranges: the region's zones in order onto
+    the lab's zones (round robin), addresses in order after each lab range's reserved first ones."""
+    zone_of = lab_zones_for(lab, region)
+    used: dict[str, int] = {}
+    moved = []
+    for pool in pools:
+        lab_zone = zone_of[pool.zone]
+        servers = []
+        for server in pool.servers:
+            n = used.get(lab_zone.id, 0)
+            used[lab_zone.id] = n + 1
+            net = lab_zone.network
+            servers.append(
+                replace(
+                    server,
+                    management_address=net.management.network_address + RESERVED_HOSTS + 1 + n,
+                    storage_address=net.storage.network_address + RESERVED_HOSTS + 1 + n,
+                    fabric_address=net.fabric.network_address + RESERVED_HOSTS + 1 + n,
+                    bmc_address=None,
+                    serial=None,
+                )
+            )
+        moved.append(replace(pool, servers=tuple(servers)))
+    return moved
+
+
+def plan_lab(catalog: Catalog, nodes: int | None = None, region: str = LAB, per_pool_count: int | None = None) -> LabPlan:
+    """The lab's hosts: the `lab` region's own (names and addresses from the server planner), or stand-ins
+    for `region`'s pools (its names and pool variables, the lab's addresses, `per_pool_count` per pool)."""
+    lab = catalog.region(LAB)
+    if lab.cloud.backend != "none":
         raise BadInputError("inventories/lab/region.yml: cloud.backend must be none; the lab has no cloud")
-    region = sized(region, nodes)
-    pools = tuple(plan_pools(catalog, region))
+    supernet = lab.network.supernet
+    gateway = supernet.network_address + 1
+    if lab.packages is not None and lab.packages.proxy != gateway:
+        raise BadInputError(
+            f"inventories/lab/region.yml: packages.proxy = {lab.packages.proxy}: the lab's apt proxy runs on its gateway; "
+            f"set it to {gateway}"
+        )
+    if region == LAB:
+        if per_pool_count is not None:
+            raise BadInputError("--per-pool sizes stand-ins for another region (with --region); the lab's own hosts take --nodes")
+        spec = sized(lab, nodes)
+        pools = plan_pools(catalog, spec)
+    else:
+        if nodes is not None:
+            raise BadInputError("--nodes sizes the lab's own hosts; stand-ins for a region take --per-pool")
+        spec = per_pool(catalog.region(region), per_pool_count or DEFAULT_PER_POOL)
+        pools = _on_lab_addresses(lab, spec, plan_pools(catalog, spec))
+    on_lab = lab_zones_for(lab, spec)
     hosts: list[LabHostPlan] = []
     for pool in pools:
         for server in pool.servers:
             hosts.append(LabHostPlan(len(hosts), server.name, server.zone, pool.name, server.management_address))
-    supernet = region.network.supernet
     return LabPlan(
-        region=region.key,
+        region=spec.key,
         network=supernet,
-        gateway=supernet.network_address + 1,
+        gateway=gateway,
         bridge="rklab0",
         hosts=tuple(hosts),
-        pools=pools,
+        pools=tuple(pools),
         bucket=f"{catalog.policy.operator.resource_prefix}-lab-artifacts",
+        # each zone's ranges are the lab zone's it is placed on: the hosts' firewall admits the lab's ranges
         zones={
-            z.id: {role: str(net) for role in ("management", "bmc", "storage", "fabric") if (net := getattr(z.network, role))}
-            for z in region.zones
+            z.id: {
+                role: str(net) for role in ("management", "bmc", "storage", "fabric") if (net := getattr(on_lab[z.id].network, role))
+            }
+            for z in spec.zones
         },
-        monitoring=str(region.network.monitoring),
-        spec=region,
+        monitoring=str(lab.network.monitoring),
+        spec=spec,
         nodes=nodes,
+        package_source=lab.packages.url if lab.packages else "",
+        backend=spec.cloud.backend,
+        cloud_region=spec.cloud.region_id,
     )
 
 
 def lab_outputs(plan: LabPlan) -> StackOutputs:
-    """The lab's hosts as stack outputs: what a cloud region's stack would say about its hosts."""
+    """The lab's hosts as stack outputs: what a cloud region's stack would say about its hosts. For
+    stand-ins, the region's own outputs but for where things are: the hosts, the artifact mirror and
+    the package source are the lab's; the mirror's URLs are still signed for the region's cloud region."""
     return StackOutputs(
         region=plan.region,
-        backend="none",
+        backend=plan.backend,
+        cloud_region=plan.cloud_region,
         dns_zone=DnsOutput(name=f"{plan.region}.internal"),
-        mirror=MirrorOutput(endpoint=plan.s3_endpoint, bucket=plan.bucket, region=S3_REGION),
+        mirror=MirrorOutput(endpoint=plan.s3_endpoint, bucket=plan.bucket, region=plan.mirror_region),
         package_source=plan.apt_proxy,
         zones={
             z: ZoneOutput(facility=next(p.facility for p in plan.pools if p.zone == z), subnets=s)

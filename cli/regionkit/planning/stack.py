@@ -150,6 +150,8 @@ class StackPlan:
     oss_redundancy: str  # alicloud: ZRS where clouds.yml says the region offers it, else LRS
     mirror_service: str  # the private endpoint service of the object store
     secrets_provider: str
+    package_proxy: str = ""  # the region's apt caching proxy (packages.proxy), published in the private zone
+    package_source: str = ""  # the apt base URL nodes install from (StackOutputs.package_source)
     kept: tuple[KeptResource, ...] = field(default=())
 
     @property
@@ -280,6 +282,8 @@ def plan_stack(catalog: Catalog, region: RegionSpec) -> StackPlan:
         oss_redundancy="ZRS" if facts and facts.oss_zrs else "LRS",
         mirror_service=_mirror_service(region, facts.oss_private_service if facts else ""),
         secrets_provider=region.cloud.secrets_provider,
+        package_proxy=str(region.packages.proxy) if region.packages else "",
+        package_source=region.packages.url if region.packages else "",
     )
     return _with_kept(plan)
 

@@ -6,25 +6,42 @@
   last read them;
 - the region's plan (offline, under the mock engine): for `regionkit inventory --from plan`.
 
-Each hands over the same StackOutputs, plus how Ansible reaches the hosts and how the mirror
-credentials are found. Nothing after this module asks which one it was.
+Each hands over the same StackOutputs, plus how Ansible reaches the hosts, how the mirror
+credentials are found, and where the region's inventory and the artifact pins regionkit writes
+live. Nothing after this module asks which one it was.
+
+What a rehearsal (lab stand-ins for a region R) changes, decided here and nowhere else:
+- the hosts, the artifact mirror and the package source are the lab's (`lab_outputs`); the
+  mirror's URLs are still signed for R's own cloud region;
+- R's inventory is rendered into the workspace (`.regionkit/rehearsals/R/`), never over R's own
+  `inventories/R/hosts.yml`, with group vars of its own beside it: R's committed overrides
+  (`inventories/R/group_vars/`, copied), then the lab's settings, which load last and win (a lab
+  host cannot own its clock or kernel, whatever R says), and its own artifact pins: the lab's
+  stand-in artifacts have other sums than the vendors' files, and R's committed pins stay untouched.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from regionkit.adapters.lab import hosts as lab
 from regionkit.catalog import files
 from regionkit.catalog.model import RegionSpec
 from regionkit.errors import BadInputError
-from regionkit.planning.lab import sized
-from regionkit.planning.outputs import StackOutputs, read_outputs
+from regionkit.planning.artifacts import ArtifactPlan
+from regionkit.planning.lab import per_pool, sized
+from regionkit.planning.outputs import PoolOutput, StackOutputs, read_outputs
 from regionkit.services.session import Session
 
 Origin = Literal["lab", "stack", "plan"]
 ANSIBLE_TAGS = ("!unsafe", "!vault")
+PINS = "artifacts.yml"  # in group_vars/all/: written by `mirror sync`
+LAB_SETTINGS = "lab.yml"  # in inventories/lab/group_vars/all/
+# Beside a rehearsal's inventory, the lab's settings load after R's overrides: Ansible reads the
+# files of a group_vars folder in lexical order, and a later file wins.
+STAND_IN_SETTINGS = "zz-lab-stand-ins.yml"
 
 
 class HostSource(Protocol):
@@ -50,9 +67,18 @@ class HostSource(Protocol):
         """Where the hosts came from, in words (for the inventory's header and messages)."""
         ...
 
-    @property
-    def builds_stand_in_artifacts(self) -> bool:
-        """Whether the vendor artifacts these hosts need can be stood in for (no vendor files needed)."""
+    def folder(self) -> Path:
+        """Where the region's inventory (hosts.yml) and its group vars live for these hosts."""
+        ...
+
+    def group_vars(self) -> dict[str, str] | None:
+        """Group var files regionkit keeps beside the inventory (path under group_vars/ -> text), the pins
+        aside; None: the folder's group vars are the operator's own, and regionkit writes only the pins."""
+        ...
+
+    def stand_ins(self, needed: list[ArtifactPlan], pools: list[PoolOutput]) -> Path | None:
+        """Build stand-ins for the vendor artifacts (and vendor packages) these hosts need, and return the
+        folder of the artifacts; None where the vendors' own files are needed (`mirror sync --from DIR`)."""
         ...
 
     def region_spec(self) -> RegionSpec:
@@ -83,10 +109,7 @@ class LabHosts:
         return outputs
 
     def connection(self) -> dict[str, Any]:
-        variables = lab.connection_vars(self.paths)
-        if self.region != "lab":  # stand-ins are lab hosts too: the lab's own settings hold for them
-            variables.update(lab_settings(self.session))
-        return variables
+        return lab.connection_vars(self.paths)
 
     def credentials(self) -> dict[str, str]:
         return lab.mirror_keys(self.paths)
@@ -101,26 +124,66 @@ class LabHosts:
             else f"lab stand-ins for {self.region} (`regionkit lab up --region {self.region}`)"
         )
 
-    @property
-    def builds_stand_in_artifacts(self) -> bool:
-        return True
+    def folder(self) -> Path:
+        if self.region == "lab":
+            return self.session.region_folder("lab")
+        return self.session.workspace.folder("rehearsals", self.region)
+
+    def group_vars(self) -> dict[str, str] | None:
+        if self.region == "lab":
+            return None
+        files = committed_group_vars(self.session.region_folder(self.region) / "group_vars")
+        files[f"all/{STAND_IN_SETTINGS}"] = _stand_in_settings(self.session)
+        return files
+
+    def stand_ins(self, needed: list[ArtifactPlan], pools: list[PoolOutput]) -> Path | None:
+        from regionkit.adapters.lab.artifacts import build_all
+
+        folder = self.session.workspace.stand_in_artifacts_dir()
+        build_all(needed, folder)
+        if self.region != "lab":  # the lab serves Debian's NVIDIA userspace; a region pins its own branch
+            lab.publish_stand_in_packages(self.paths, pools)
+        return folder
 
     def region_spec(self) -> RegionSpec:
-        """As declared, or as `lab up --nodes N` sized it (with the manifest derived for that size)."""
+        """As declared, or as `lab up --nodes N` sized it (with the manifest derived for that size); for
+        stand-ins, the region's pools as the lab built them: no partner manifest (stand-ins have no BMC)."""
         spec = self.session.catalog.region(self.region)
+        if self.region != "lab":
+            pools = {p.name: len(p.hosts) for p in self.outputs().pools}
+            return per_pool(spec, max(pools.values(), default=1))
         state = lab.load_state(self.paths)
         nodes = state.get("nodes") if state and state.get("outputs", {}).get("region") == self.region else None
         return sized(spec, int(nodes)) if nodes else spec
 
 
-def lab_settings(session: Session) -> dict[str, Any]:
-    """The lab's role settings, from its committed group vars (inventories/lab/group_vars/all/lab.yml)."""
-    path = session.region_folder("lab") / "group_vars" / "all" / "lab.yml"
+def committed_group_vars(folder: Path) -> dict[str, str]:
+    """The operator's committed group var files of a region (path under group_vars/ -> text), its
+    artifact pins aside."""
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        rel = path.relative_to(folder).as_posix()
+        if rel != f"all/{PINS}":
+            found[rel] = files.read_text(path, follow=False)
+    return found
+
+
+def _stand_in_settings(session: Session) -> str:
+    """The lab's role settings (inventories/lab/group_vars/all/lab.yml), for stand-ins of another region."""
+    path = session.region_folder("lab") / "group_vars" / "all" / LAB_SETTINGS
+    shown = session.catalog.rel(path)
+    text = files.read_text(path, shown)
     # Ansible variables: anchors are allowed (bounded), and Ansible's own !unsafe tag.
-    data = files.read_yaml(path, session.catalog.rel(path), anchors=True, tags=ANSIBLE_TAGS) or {}
+    data = files.read_yaml(path, shown, anchors=True, tags=ANSIBLE_TAGS) or {}
     if not isinstance(data, dict):
         raise BadInputError(f"{path}: the lab's settings must be a mapping of variables")
-    return data
+    header = (
+        f"# Copied by regionkit from {session.catalog.rel(path)} for lab stand-ins; do not edit.\n"
+        "# Loaded after the region's own overrides (lexical order): the lab's settings win on lab hosts.\n"
+    )
+    return header + text
 
 
 @dataclass
@@ -163,9 +226,14 @@ class StackHosts:
     def describe(self) -> str:
         return f"the outputs of stack {self.region}"
 
-    @property
-    def builds_stand_in_artifacts(self) -> bool:
-        return False
+    def folder(self) -> Path:
+        return self.session.region_folder(self.region)
+
+    def group_vars(self) -> dict[str, str] | None:
+        return None
+
+    def stand_ins(self, needed: list[ArtifactPlan], pools: list[PoolOutput]) -> Path | None:
+        return None
 
     def region_spec(self) -> RegionSpec:
         return self.session.catalog.region(self.region)

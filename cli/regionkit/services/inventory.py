@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from regionkit.adapters.ansible.inventory import write_inventory
+from regionkit.adapters.ansible.inventory import sync_group_vars, write_inventory
 from regionkit.errors import RegionkitError
 from regionkit.planning.inventory import InventoryPlan, plan_inventory
 from regionkit.planning.outputs import StackOutputs
 from regionkit.services.handover import held_back_servers
-from regionkit.services.hosts import HostSource, Origin, hosts_for
+from regionkit.services.hosts import PINS, HostSource, Origin, hosts_for
 from regionkit.services.session import Session
 
 
@@ -28,17 +28,27 @@ class RegionHosts:
         return self.plan.hosts
 
 
-def inventory_path(session: Session, region: str) -> Path:
-    return session.region_folder(region) / "hosts.yml"
+def inventory_path(source: HostSource) -> Path:
+    """The rendered inventory of the hosts a source hands over."""
+    return source.folder() / "hosts.yml"
+
+
+def pins_path(source: HostSource) -> Path:
+    """The artifact pins `mirror sync` writes for these hosts (beside their inventory)."""
+    return source.folder() / "group_vars" / "all" / PINS
 
 
 def region_hosts(session: Session, region: str, origin: Origin | None = None) -> RegionHosts:
-    """The region's hosts and their inventory (written, or left as is when unchanged). Servers that
+    """The region's hosts and their inventory (written, or left as is when unchanged), with the group
+    vars regionkit keeps beside it where the source has its own (a rehearsal's). Servers that
     handover did not accept are marked held back (`InventoryPlan.skipped`), with the reason."""
     source = hosts_for(session, region, origin)
     outputs = source.outputs()
     plan = plan_inventory(outputs, source.connection(), source.describe(), held_back_servers(session, region))
-    path = write_inventory(session.workspace, inventory_path(session, region), plan)
+    path = write_inventory(session.workspace, inventory_path(source), plan)
+    group_vars = source.group_vars()
+    if group_vars is not None:
+        sync_group_vars(session.workspace, source.folder() / "group_vars", group_vars, keep={f"all/{PINS}"})
     return RegionHosts(source, outputs, plan, path)
 
 

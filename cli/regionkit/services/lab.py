@@ -14,7 +14,7 @@ from regionkit.catalog.model import SecretRefSpec
 from regionkit.errors import BadInputError
 from regionkit.planning.lab import LabPlan, lab_outputs, plan_lab
 from regionkit.services.handover import forget
-from regionkit.services.hosts import lab_holds
+from regionkit.services.hosts import hosts_for, lab_holds
 from regionkit.services.inventory import inventory_path, region_hosts
 from regionkit.services.session import Session
 
@@ -75,9 +75,10 @@ def lab_bmcs(session: Session, plan: LabPlan) -> list[BmcIdentity]:
     ]
 
 
-def lab_up(session: Session, nodes: int | None = None) -> LabUp:
-    """Build the lab's hosts, its mirror (apt proxy + S3), a BMC per host and their inventory. Needs root."""
-    plan = plan_lab(session.catalog, nodes)
+def lab_up(session: Session, nodes: int | None = None, region: str = "lab", per_pool: int | None = None) -> LabUp:
+    """Build the lab's hosts, its mirror (apt proxy + S3), a BMC per host and their inventory. Needs root.
+    With a `region` other than `lab`, the hosts stand in for that region's pools (`per_pool` each)."""
+    plan = plan_lab(session.catalog, nodes, region, per_pool)
     lab.require_root()
     bmcs = lab_bmcs(session, plan)
     state = lab.lab_up(plan, paths(session), session.progress.status, lab_outputs(plan).model_dump(mode="json"), bmcs)
@@ -89,12 +90,13 @@ def lab_down(session: Session) -> dict[str, int]:
     """Remove everything the lab made, the inventory that pointed at its hosts and their handover
     verdicts (the hosts are gone). Idempotent."""
     try:
-        region = lab_holds(session) or "lab"
+        region = lab_holds(session)
     except BadInputError:  # a state that cannot be read: down cleans up anyway, by process and name
-        region = "lab"
+        region = None
+    inventory = inventory_path(hosts_for(session, region)) if region else session.region_folder("lab") / "hosts.yml"
     removed = lab.lab_down(paths(session), plan_lab(session.catalog))
-    inventory_path(session, region).unlink(missing_ok=True)
-    forget(session, region)
+    inventory.unlink(missing_ok=True)
+    forget(session, region or "lab")
     return removed
 
 

@@ -474,6 +474,25 @@ PLANTED = [
         _sw("de-fra-1", 0, driver="535.261.03", fabric_manager="535.261.03", toolkit="12.2", collectives="2.21.5"),
     ),
     ("readiness.planned", "cloud.region_id", "no cloud region id", _set("mx-qro-1", lambda d: None)),
+    ("packages.source", "packages", "nothing to install from", _set("nl-ams-1", lambda d: d.pop("packages"))),
+    (
+        "packages.source",
+        "packages.proxy",
+        "outside the region's management and monitoring ranges",
+        _set("br-sao-1", lambda d: d["packages"].update(proxy="10.10.0.2")),
+    ),
+    (
+        "packages.source",
+        "packages.proxy",
+        "inside the servers' addresses",
+        _set("br-sao-1", lambda d: d["packages"].update(proxy="10.13.0.11")),
+    ),
+    (
+        "packages.source",
+        "packages.proxy",
+        "network or broadcast address",
+        _set("br-sao-1", lambda d: d["packages"].update(proxy="10.13.240.255")),
+    ),
     ("readiness.applyable", "zones[0].cloud_zone", "a new region needs it", _zone("nl-ams-1", 0, cloud_zone="")),
     (
         "readiness.applyable",

@@ -4,6 +4,8 @@ every place hands over the same StackOutputs."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from regionkit.adapters.lab.hosts import LabPaths
 from regionkit.errors import BadInputError
 from regionkit.planning.lab import lab_outputs, plan_lab
 from regionkit.services.hosts import LabHosts, PlanHosts, StackHosts, hosts_for
-from regionkit.services.inventory import region_hosts
+from regionkit.services.inventory import pins_path, region_hosts
 from regionkit.services.session import Session
 
 
@@ -52,10 +54,46 @@ def test_the_lab_up_gives_the_same_contract_and_writes_the_inventory(catalog_roo
 
 def test_lab_hosts_standing_in_for_a_region_are_chosen_for_it(catalog_root: Path) -> None:
     session = Session(catalog_root)
-    outputs = lab_outputs(plan_lab(session.catalog)).model_copy(update={"region": "br-sao-1"})
-    lab_state(session, outputs.model_dump(mode="json"))
+    lab_state(session, lab_outputs(plan_lab(session.catalog, region="br-sao-1")).model_dump(mode="json"))
     source = hosts_for(session, "br-sao-1")
     assert isinstance(source, LabHosts) and source.outputs().region == "br-sao-1"
-    assert source.connection()["node_baseline_time_sync_enabled"] is False  # the lab's own settings, from its group vars
     with pytest.raises(BadInputError, match="the lab stands in for br-sao-1, not lab"):
         hosts_for(session, "lab").outputs()
+
+
+def test_a_rehearsal_inventory_lives_in_the_workspace_with_the_regions_overrides_then_the_labs(catalog_root: Path) -> None:
+    session = Session(catalog_root)
+    lab_state(session, lab_outputs(plan_lab(session.catalog, region="br-sao-1")).model_dump(mode="json"))
+    committed = catalog_root / "inventories" / "br-sao-1" / "group_vars" / "all"
+    (committed / "artifacts.yml").write_text("regionkit_artifacts: {ppu-sdk@1.6.2: {sha256: the-vendors-real-sum}}\n")
+    (committed / "node_baseline.yml").write_text("node_baseline_time_sync_enabled: true\n")  # R's own: the lab's must win
+    hosts = region_hosts(session, "br-sao-1")
+    folder = catalog_root / ".regionkit" / "rehearsals" / "br-sao-1"
+    assert hosts.path == folder / "hosts.yml" and not (catalog_root / "inventories" / "br-sao-1" / "hosts.yml").exists()
+    assert hosts.hosts == ["br-sao-1a-l20-01", "br-sao-1a-ppu-01"]
+    rendered = sorted(p.name for p in (folder / "group_vars" / "all").iterdir())
+    assert rendered == ["apt_sources.yml", "node_baseline.yml", "zz-lab-stand-ins.yml"]  # R's overrides, then the lab's
+    assert "node_baseline_time_sync_enabled: false" in (folder / "group_vars" / "all" / "zz-lab-stand-ins.yml").read_text()
+    assert pins_path(hosts.source) == folder / "group_vars" / "all" / "artifacts.yml"
+    assert (committed / "artifacts.yml").read_text().endswith("the-vendors-real-sum}}\n")  # R's committed pins untouched
+    (committed / "node_baseline.yml").unlink()  # an override R drops is dropped from the rehearsal too
+    region_hosts(session, "br-sao-1")
+    assert not (folder / "group_vars" / "all" / "node_baseline.yml").exists()
+
+
+def test_ansible_sees_the_labs_settings_over_the_regions_in_a_rehearsal(catalog_root: Path) -> None:
+    """Ansible's own inventory reading: group_vars/all files load in lexical order, the later wins."""
+    session = Session(catalog_root)
+    lab_state(session, lab_outputs(plan_lab(session.catalog, region="br-sao-1")).model_dump(mode="json"))
+    committed = catalog_root / "inventories" / "br-sao-1" / "group_vars" / "all"
+    (committed / "node_baseline.yml").write_text("node_baseline_time_sync_enabled: true\nnode_baseline_ntp_servers: [10.13.0.3]\n")
+    hosts = region_hosts(session, "br-sao-1")
+    proc = subprocess.run(
+        [str(Path(sys.executable).parent / "ansible-inventory"), "-i", str(hosts.path), "--host", "br-sao-1a-l20-01"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    seen = json.loads(proc.stdout)
+    assert seen["node_baseline_time_sync_enabled"] is False and seen["node_baseline_ntp_servers"] == ["10.13.0.3"]
+    assert seen["regionkit_apt_mirror"] == "http://198.18.0.1:3142" and seen["regionkit_mirror_region"] == "sa-east-1"
+    assert seen["node_baseline_apt_extra_sources"][0]["uris"] == "{{ regionkit_apt_mirror }}/cuda/debian12/x86_64/"
+    assert seen["regionkit_accelerator_vendor"] == "nvidia" and seen["regionkit_software"]["driver"] == "580.95.05"

@@ -70,3 +70,18 @@ def write_group_vars(workspace: Workspace, path: Path, comment: str, variables: 
     """A group_vars file regionkit owns (artifact pins), written whole, values `!unsafe`."""
     lines = "".join(f"# {line}\n" for line in comment.splitlines())
     return workspace.write(path, lines + dump_unsafe(variables), mode=0o644)
+
+
+def sync_group_vars(workspace: Workspace, folder: Path, files: dict[str, str], keep: set[str]) -> None:
+    """Make `folder` hold exactly `files` (path under it -> text), and `keep` (files another step owns,
+    such as the artifact pins); anything else regionkit wrote there before is removed."""
+    for rel, text in files.items():
+        path = folder / rel
+        if not (path.is_file() and path.read_text(encoding="utf-8") == text):
+            workspace.folder(*path.parent.relative_to(workspace.root).parts)
+            workspace.write(path, text, mode=0o644)
+    if folder.is_dir():
+        for path in sorted(folder.rglob("*"), reverse=True):
+            rel = path.relative_to(folder).as_posix()
+            if path.is_file() and rel not in files and rel not in keep:
+                path.unlink()

@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 from regionkit.adapters.ansible.runner import close_connections
 from regionkit.adapters.lab import bmcs as lab_bmcs
-from regionkit.adapters.lab import mirror
+from regionkit.adapters.lab import mirror, packages
 from regionkit.adapters.lab.image import SUITE, ensure_image
 from regionkit.catalog import files
 from regionkit.errors import BadInputError, HostsUnreachableError, RegionkitError
 from regionkit.planning.lab import APT_PROXY_PORT, S3_PORT, LabHostPlan, LabPlan
+from regionkit.planning.outputs import PoolOutput
 from regionkit.workspace import Workspace
 
 if TYPE_CHECKING:  # the emulator needs the lab extra (cryptography); bootstrap and verify do not
@@ -215,12 +216,17 @@ def _spawn(cmd: list[str], log: Path, env: dict[str, str] | None = None) -> int:
     return proc.pid
 
 
-def _prepare_host(paths: LabPaths, plan: LabPlan, host: LabHostPlan, image: Path, pubkey: str) -> str:
+def _prepare_host(paths: LabPaths, plan: LabPlan, host: LabHostPlan, image: Path, pubkey: str, keyring: bytes | None) -> str:
     """Write the host's own files into its overlay's upper layer; return its host public key."""
     base = paths.host_dir(host.name)
     upper = base / "upper"
     for sub in ("etc/ssh", "root/.ssh", "etc/apt/sources.list.d", "etc/apt/apt.conf.d"):
         (upper / sub).mkdir(parents=True, exist_ok=True)
+    if keyring is not None:  # stand-ins hold the lab repository's key where NVIDIA's cuda-keyring puts its own
+        target = upper / packages.KEYRING.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(keyring)
+        target.chmod(0o644)
     (base / "work").mkdir(exist_ok=True)
     (base / "merged").mkdir(exist_ok=True)
     key = upper / "etc/ssh/ssh_host_ed25519_key"
@@ -391,9 +397,10 @@ def _up(
         # The keys reach rclone through its environment (readable only by this user), not its argv.
         rclone_cmd, rclone_env = mirror.s3_command(plan, paths.state_dir, s3["access_key"], s3["secret_key"])
         _spawn(rclone_cmd, logs / "rclone.out", rclone_env)
-        progress(f"{len(plan.hosts)} hosts")
+        progress(f"{len(plan.hosts)} hosts" + (f" standing in for {plan.region}" if plan.stands_in else ""))
+        keyring = packages.public_keyring(paths.state_dir) if plan.stands_in else None
         with ThreadPoolExecutor(max_workers=8) as pool:
-            host_keys = list(pool.map(lambda h: _prepare_host(paths, plan, h, image, pubkey), plan.hosts))
+            host_keys = list(pool.map(lambda h: _prepare_host(paths, plan, h, image, pubkey, keyring), plan.hosts))
         for host in plan.hosts:
             _network_host(plan, host)
             state["hosts"][host.name]["launcher_pid"] = _launch(paths, host.name, host.netns)
@@ -550,6 +557,12 @@ def connection_vars(paths: LabPaths) -> dict[str, Any]:
         "ansible_ssh_common_args": f"-o UserKnownHostsFile={paths.known_hosts} -o StrictHostKeyChecking=yes",
         "ansible_python_interpreter": "/usr/bin/python3",
     }
+
+
+def publish_stand_in_packages(paths: LabPaths, pools: list[PoolOutput]) -> list[tuple[str, str]]:
+    """The stand-in NVIDIA repository for the pools' pins, served by the lab's apt proxy."""
+    up_state(paths)
+    return packages.publish(paths.state_dir, pools)
 
 
 def mirror_keys(paths: LabPaths) -> dict[str, str]:

@@ -9,6 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from regionkit.adapters.lab import packages
 from regionkit.adapters.lab.image import cache_dir, debian_mirror
 from regionkit.errors import RegionkitError
 from regionkit.planning.lab import APT_PROXY_PORT, S3_PORT, LabPlan
@@ -39,6 +40,9 @@ def apt_proxy_command(plan: LabPlan, state_dir: Path) -> list[str]:
     if security:
         (conf / "backends_debian_security").write_text(security + "/\n")
         remaps.append("Remap-debsec: /debian-security ; file:backends_debian_security")
+    # The stand-in NVIDIA repository (mirror sync builds it for stand-ins) is served as /cuda/.
+    local = packages.repo_root(state_dir)
+    local.mkdir(parents=True, exist_ok=True)
     cache = cache_dir() / "apt-cacher-ng"
     cache.mkdir(parents=True, exist_ok=True)
     logs = state_dir / "logs" / "apt-cacher-ng"
@@ -53,6 +57,7 @@ def apt_proxy_command(plan: LabPlan, state_dir: Path) -> list[str]:
                 f"Port: {APT_PROXY_PORT}",
                 "ExThreshold: 30",
                 "PassThroughPattern: ^$",
+                f"LocalDirs: {packages.REPO_PATH.split('/')[0]} {local}",
                 *remaps,
                 "",
             ]
