@@ -47,6 +47,24 @@ def test_deploy_stops_at_up_while_the_region_is_not_ready(tmp_path: Path) -> Non
     assert f"stage 'up' failed (exit 1); resume with: regionkit up {REGION}" in proc.stderr
 
 
+def test_deploy_without_a_stack_or_stand_ins_stops_at_up_with_one_line(tmp_path: Path) -> None:
+    """No Pulumi CLI, no recorded outputs, no lab: one line naming what failed, why, and both ways on."""
+    root = copy_repo(tmp_path)
+    no_pulumi = str(tmp_path / "empty-bin")
+    Path(no_pulumi).mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_", "FAKE_PULUMI", "REGIONKIT_"))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "regionkit", "--root", str(root), "deploy", REGION, "--yes"],
+        capture_output=True, text=True, timeout=120, env={**env, "PATH": no_pulumi, "COLUMNS": "400"},
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "validate: done" in proc.stdout and "== 2/6 up" in proc.stdout and "inventory" not in proc.stdout
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: deploy {REGION}: stage 'up' failed (exit 1): the pulumi CLI was not found")
+    assert lines[0].endswith(f"resume with: regionkit up {REGION} (or rehearse on lab stand-ins: regionkit lab up --region {REGION})")
+
+
 def test_deploy_runs_up_and_inventory_from_the_stack_then_stops_at_mirror_sync(tmp_path: Path) -> None:
     root = copy_repo(tmp_path)
     region_file = root / "inventories" / REGION / "region.yml"
@@ -66,5 +84,6 @@ def test_deploy_runs_up_and_inventory_from_the_stack_then_stops_at_mirror_sync(t
     assert "up: done" in proc.stdout and "inventory: done" in proc.stdout, proc.stdout + proc.stderr
     assert (root / "inventories" / REGION / "hosts.yml").exists()
     assert any("up" in json.loads(line) for line in log.read_text().splitlines())
-    assert proc.returncode == 4  # no mirror credentials in the environment: bad input, one line
-    assert f"stage 'mirror sync' failed (exit 4); resume with: regionkit mirror sync {REGION}" in proc.stderr
+    assert proc.returncode == 4  # a stack's hosts need the vendors' own files: bad input, one line
+    assert "stage 'mirror sync' failed (exit 4): mirror sync: --from DIR is required" in proc.stderr
+    assert proc.stderr.rstrip().endswith(f"resume with: regionkit mirror sync {REGION}")

@@ -7,8 +7,10 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from regionkit.commands._shared import OutputFormat, console, print_error, print_json, say, work
+from regionkit.commands._shared import OutputFormat, console, error_line, print_error, print_json, say, work
 from regionkit.commands.verify import print_verify
+from regionkit.errors import CatalogError
+from regionkit.services.catalog import InvalidRegion
 from regionkit.services.deploy import deploy as run_deploy
 
 
@@ -44,13 +46,12 @@ def deploy(
     if result.report is not None:
         print_verify(result.report)
     if result.failed is not None:
-        if result.error:
-            print_error(result.error)
-        say(
-            f"deploy {region_key}: stage '{result.failed.name}' failed (exit {result.exit_code}); resume with: {result.failed.resume}",
-            "red",
-            err=True,
-        )
+        stage, located = result.failed, isinstance(result.error, CatalogError | InvalidRegion)
+        why = f": {result.error}" if result.error and not located else ""
+        if located:  # the located problems first, one line each
+            print_error(result.error)  # type: ignore[arg-type]
+        # one line: the stage, why it failed, the command that resumes
+        error_line(f"deploy {region_key}: stage '{stage.name}' failed (exit {result.exit_code}){why}; resume with: {stage.resume}")
         raise typer.Exit(result.exit_code)
     console.print(
         Text.assemble(

@@ -53,7 +53,8 @@ def _hosts_stage(session: Session, region: str, backend: str | None, yes: bool) 
     are down; nothing when lab stand-ins already hold the region (they stand in for `up`)."""
     source = hosts_for(session, region)
     if not isinstance(source, LabHosts):
-        return Stage("up", f"regionkit up {region}", lambda: _up(session, region, backend, yes))
+        resume = f"regionkit up {region} (or rehearse on lab stand-ins: regionkit lab up --region {region})"
+        return Stage("up", resume, lambda: _up(session, region, backend, yes))
     if lab_holds(session) == region:
         return None
     return Stage("lab up", "regionkit lab up", lambda: lab_up(session))
