@@ -36,4 +36,12 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'
+# Microsoft's SARIF multitool checks the SARIF regionkit writes against GitHub's ingestion rules
+# (tests/unit/reports/test_sarif.py); it comes from npm, so only where npm is installed.
+multitool=.tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+if [[ ! -f "$multitool" ]] && command -v npm >/dev/null; then
+  npm install -s --prefix .tools --no-audit --no-fund @microsoft/sarif-multitool-linux@5.7.0 >/dev/null 2>&1 \
+    || echo "setup: could not install the SARIF multitool with npm; its test will be skipped" >&2
+fi
+if [[ -f "$multitool" ]]; then chmod u+x "$multitool"; fi
 echo "setup: ready ($(.venv/bin/regionkit --version))"

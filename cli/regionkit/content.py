@@ -8,6 +8,7 @@ see `catalog.load.find_root`. The acceptance suites are product code in `regionk
 
 from __future__ import annotations
 
+import os
 import runpy
 import sys
 from dataclasses import dataclass
@@ -81,6 +82,18 @@ def content_root() -> Content:
     raise RegionkitError(
         f"{package}: regionkit's content (playbooks/, roles/, stacks/) is missing; reinstall regionkit (pip install --force-reinstall)"
     )
+
+
+def docs_url() -> str:
+    """The absolute base URL reports link their rules' help to (SARIF `helpUri`): $REGIONKIT_DOCS_URL;
+    inside a GitHub Actions run, the repository's files at the commit being checked; else the
+    content root's own files (a file:// URI)."""
+    if os.environ.get("REGIONKIT_DOCS_URL"):
+        return os.environ["REGIONKIT_DOCS_URL"].rstrip("/")
+    server, repository = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_REPOSITORY")
+    if server and repository:
+        return f"{server.rstrip('/')}/{repository}/blob/{os.environ.get('GITHUB_SHA') or 'HEAD'}"
+    return content_root().root.resolve().as_uri()
 
 
 def _run(folder: Path) -> None:

@@ -66,7 +66,8 @@ network:
   vpc: 10.{first_octet + 3}.224.0/24
 zones:
 {zone_text}pools:
-{pool_text}residency: {{data_regions: [eu-central-1]}}
+{pool_text}packages: {{proxy: 10.{first_octet}.0.2}}
+residency: {{data_regions: [eu-central-1]}}
 """
 
 

@@ -66,7 +66,8 @@ cloud: {{backend: alicloud, region_id: eu-central-1}}
 network: {{supernet: {pre}.0.0/16, monitoring: {pre}.240.0/24, interconnect: {pre}.250.0/24, vpc: {pre}.224.0/24}}
 zones:
 {zones}pools:
-{pools}residency: {{data_regions: [eu-central-1]}}
+{pools}packages: {{proxy: {pre}.0.2}}
+residency: {{data_regions: [eu-central-1]}}
 """
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,18 @@ def test_regions_json_has_power_and_regimes() -> None:
     assert rows["fr-par-1"]["regimes"] == ["gdpr-ch5", "nis2", "secnumcloud"]
     assert rows["de-fra-1"]["power_kw"] == 464.8 and rows["de-fra-1"]["contracted_kw"] == 900
     assert rows["mx-qro-1"]["status"] == "planned"
+
+
+def test_regions_json_says_which_stacks_were_created(catalog_root: Path) -> None:
+    """`up` writes the stack's salt into the committed stack file when it creates the stack; the nightly
+    workflow runs only those regions."""
+    shutil.copytree(REPO / "stacks", catalog_root / "stacks", ignore=shutil.ignore_patterns("__pycache__"))
+    code, out, _ = run("regions", "--format", "json", root=catalog_root)
+    assert code == 0 and not any(r["applied"] for r in json.loads(out))  # as shipped: nothing created
+    stack = catalog_root / "stacks" / "Pulumi.de-fra-1.yaml"
+    stack.write_text(stack.read_text() + "encryptionsalt: v1:c2FsdA==:v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBB\n")
+    code, out, _ = run("regions", "--format", "json", root=catalog_root)
+    assert [r["key"] for r in json.loads(out) if r["applied"]] == ["de-fra-1"]
 
 
 def test_validate_shipped_catalog_is_clean() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from dataclasses import asdict
 from typing import Annotated
@@ -11,24 +12,36 @@ from pydantic import BaseModel
 from rich.table import Table
 from rich.text import Text
 
+from regionkit import __version__
 from regionkit.catalog.model import AcceleratorCatalog, PartnerCatalog, PolicySpec, RegionSpec, ServerModelCatalog
 from regionkit.catalog.overrides import PolicyOverride
 from regionkit.catalog.validate import VALIDATORS, ValidationReport, validate
 from regionkit.commands._shared import OutputFormat, console, print_json, print_overrides, user_errors, work
+from regionkit.content import docs_url
 from regionkit.errors import EXIT_FAILED, EXIT_OK, BadInputError
 from regionkit.planning.servers import summarize_region
+from regionkit.reports.sarif import validation_sarif
+from regionkit.services.stack import applied_regions
+
+
+class ValidateFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
 
 
 def regions(
     ctx: typer.Context,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
-    """List every region: partners, pools, accelerators, power used/contracted, status, regimes."""
+    """List every region: partners, pools, accelerators, power used/contracted, status, regimes, and
+    (JSON `applied`) whether its stack has been created (its committed stack file holds the salt `up` writes)."""
     with work(ctx, fmt is OutputFormat.json) as s:
         catalog = s.catalog
         rows = [summarize_region(catalog, catalog.regions[k]) for k in sorted(catalog.regions)]
+        applied = set(applied_regions(s))
     if fmt is OutputFormat.json:
-        print_json([asdict(r) for r in rows])
+        print_json([{**asdict(r), "applied": r.key in applied} for r in rows])
         return
     table = Table(title=f"regions ({len(rows)})", title_justify="left")
     for col in ("key", "metro", "partners", "pools", "accelerators", "power kW used/contracted", "status", "regimes"):
@@ -51,18 +64,22 @@ def regions(
 def validate_cmd(
     ctx: typer.Context,
     region_keys: Annotated[list[str] | None, typer.Argument(metavar="[REGION]...", help="Regions; all by default.")] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
+    fmt: Annotated[
+        ValidateFormat, typer.Option("--format", help="text, json, or sarif (GitHub code scanning).")
+    ] = ValidateFormat.text,
     skip: Annotated[list[str] | None, typer.Option("--skip", help="Skip a validator by id (repeatable).")] = None,
 ) -> None:
     """Check the catalog: schema, address plan, power, export control, residency, runtimes.
 
     Exit 0 when clean (warnings allowed), 1 for findings at error level, 4 for malformed input.
     """
-    with work(ctx, fmt is OutputFormat.json) as s:
+    with work(ctx, fmt is not ValidateFormat.text) as s:
         report = validate(s.catalog, region_keys or None, skip or ())
     overrides = s.catalog.policy_overrides
-    if fmt is OutputFormat.json:
+    if fmt is ValidateFormat.json:
         print_json({**report.to_dict(), "policy_overrides": [o.to_dict() for o in overrides]})
+    elif fmt is ValidateFormat.sarif:
+        print_json(validation_sarif(report.findings, VALIDATORS, __version__, docs_url()))
     else:
         print_report(report, overrides)
     raise typer.Exit(EXIT_FAILED if report.errors else EXIT_OK)

@@ -3,6 +3,8 @@ mock runtime), with the policy pack's verdict."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -13,7 +15,7 @@ from rich.tree import Tree
 from regionkit.commands._shared import OutputFormat, console, print_json, print_overrides, say, work
 from regionkit.errors import EXIT_FAILED, BadInputError
 from regionkit.services.stack import plan as plan_stacks
-from regionkit.services.stack import stack_regions
+from regionkit.services.stack import policy_config, stack_regions
 
 
 def _short(inputs: dict[str, Any]) -> str:
@@ -56,6 +58,12 @@ def plan(
     region_key: Annotated[str | None, typer.Argument(metavar="[REGION]", help="Region key.")] = None,
     all_regions: Annotated[bool, typer.Option("--all", help="Every region that is not planned.")] = False,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
+    policy_config_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy-config", help="Also write REGION's policy pack configuration here (`pulumi preview --policy-pack-config`)."
+        ),
+    ] = None,
 ) -> None:
     """Show what a region's stack will create, offline: the real program under Pulumi's mock runtime.
 
@@ -65,8 +73,14 @@ def plan(
     with work(ctx, fmt is OutputFormat.json) as s:
         if all_regions == (region_key is not None):
             raise BadInputError("plan: give one REGION or --all")
+        if policy_config_to is not None and region_key is None:
+            raise BadInputError("--policy-config: give one REGION (the configuration is per region)")
         docs = [r.to_dict() for r in plan_stacks(s, stack_regions(s) if all_regions else [str(region_key)])]
         overrides = s.catalog.policy_overrides
+        if policy_config_to is not None:
+            config = json.dumps(policy_config(s, str(region_key)), indent=2, sort_keys=True) + "\n"
+            policy_config_to.parent.mkdir(parents=True, exist_ok=True)
+            policy_config_to.write_text(config, encoding="utf-8")
     if fmt is OutputFormat.json:
         found = [o.to_dict() for o in overrides]
         doc = {**docs[0], "policy_overrides": found} if not all_regions else {"regions": docs, "policy_overrides": found}

@@ -17,6 +17,7 @@ from regionkit import __version__
 from regionkit.adapters.ansible.playbook import site_roles
 from regionkit.adapters.ansible.runner import run_playbook
 from regionkit.adapters.testinfra.suites import run_suites
+from regionkit.content import docs_url
 from regionkit.errors import BadInputError, RegionkitError
 from regionkit.planning import drift as d
 from regionkit.reports.junit import drift_junit
@@ -48,7 +49,7 @@ def render(doc: dict[str, Any], fmt: str) -> str:
     if fmt == "junit":
         return drift_junit(doc)
     if fmt == "sarif":
-        return json.dumps(drift_sarif(doc, __version__), indent=2, default=str) + "\n"
+        return json.dumps(drift_sarif(doc, __version__, docs_url()), indent=2, default=str) + "\n"
     if fmt == "markdown":
         return drift_markdown(doc, __version__)
     raise BadInputError(f"--format {fmt}: use one of {', '.join(FORMATS)}")

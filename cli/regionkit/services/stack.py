@@ -28,6 +28,23 @@ def stack_regions(session: Session) -> list[str]:
     return [k for k, r in sorted(session.catalog.regions.items()) if r.status != "planned" and r.cloud.backend != "none"]
 
 
+def applied_regions(session: Session) -> list[str]:
+    """Regions whose stack has been created: `regionkit up` writes the stack's salt (or encrypted key)
+    into the committed stack file when it creates the stack, and nothing else writes it. Read from the
+    checkout alone: no engine, no backend (the nightly workflow decides with it which regions to run)."""
+    from regionkit.adapters.pulumi.stack_file import project_dir, read_stack_file
+
+    stacks = project_dir(session.root)
+    applied = []
+    for key in stack_regions(session):
+        try:
+            if read_stack_file(stacks, key).committed:
+                applied.append(key)
+        except BadInputError:
+            continue  # no stack file: never created here
+    return applied
+
+
 def check_stack_region(session: Session, key: str, purpose: str) -> None:
     """Refuse a region that has no stack, or that validation says cannot be `purpose`d."""
     region = session.catalog.region(key)

@@ -29,9 +29,8 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from regionkit.catalog import files
+from regionkit.adapters.pulumi.stack_file import PASSPHRASE, project_dir, read_stack_file
 from regionkit.catalog.load import ROOT_ENV
-from regionkit.content import content_root
 from regionkit.errors import BadInputError, EngineMissingError, RegionkitError
 from regionkit.planning.results import SECRET, PropertyDiff, ResourceState, ResourceStep
 from regionkit.workspace import Workspace
@@ -53,12 +52,7 @@ class EngineSettings:
     def stacks_dir(self) -> Path:
         """The Pulumi project: the one given; else the site's own stacks/ beside its inventories/ (the
         stack files, with their committed salts, are the operator's); else the content root's."""
-        if self.stacks is not None:
-            return self.stacks
-        site = self.root / "stacks"
-        if (site / "Pulumi.yaml").is_file():
-            return site
-        return content_root().stacks
+        return self.stacks if self.stacks is not None else project_dir(self.root)
 
     @property
     def workspace(self) -> Workspace:
@@ -107,52 +101,6 @@ class StackNotDeployedError(RegionkitError):
     """The region's stack does not exist in the backend: it was never applied (an answer, not a failure)."""
 
 
-PASSPHRASE = "passphrase"
-
-
-@dataclass(frozen=True)
-class StackFile:
-    """What stacks/Pulumi.<region>.yaml says about the stack's secrets."""
-
-    path: Path
-    secrets_provider: str
-    encryption_salt: str
-    encrypted_key: str
-
-    @property
-    def provider(self) -> str:
-        """The declared provider; a stack file that names none uses passphrase on a file or S3 backend."""
-        return self.secrets_provider or PASSPHRASE
-
-    @property
-    def committed(self) -> bool:
-        """The secrets material is in the file: the salt (passphrase) or the encrypted data key (cloud KMS)."""
-        return bool(self.encryption_salt) if self.provider == PASSPHRASE else bool(self.encrypted_key)
-
-    @property
-    def material(self) -> str:
-        return "encryptionsalt" if self.provider == PASSPHRASE else "encryptedkey"
-
-
-def read_stack_file(settings: EngineSettings, region: str) -> StackFile:
-    """The region's stack file, as committed."""
-    path = settings.stacks_dir / f"Pulumi.{region}.yaml"
-    try:
-        data = files.read_yaml(path, anchors=True) or {}
-    except files.MissingFile:
-        raise BadInputError(
-            f"{path}: missing; add it with `config: {{regionkit:region: {region}}}` and `secretsprovider:` (see README)"
-        ) from None
-    if not isinstance(data, dict):
-        raise BadInputError(f"{path}: not a mapping; restore it from git")
-    return StackFile(
-        path,
-        str(data.get("secretsprovider") or ""),
-        str(data.get("encryptionsalt") or ""),
-        str(data.get("encryptedkey") or ""),
-    )
-
-
 def _secrets_env(settings: EngineSettings, provider: str) -> dict[str, str]:
     """The passphrase variables (passphrase provider only); a cloud KMS provider reads its own credentials."""
     if provider != PASSPHRASE:
@@ -186,7 +134,7 @@ def _workspace_options(settings: EngineSettings, provider: str, create_with: str
 
 def open_stack(settings: EngineSettings, region: str) -> auto.Stack:
     """Select the region's existing stack; never create it (StackNotDeployedError when it does not exist)."""
-    stack_file = read_stack_file(settings, region)
+    stack_file = read_stack_file(settings.stacks_dir, region)
     opts = _workspace_options(settings, stack_file.provider)
     try:
         stack = auto.select_stack(stack_name=region, work_dir=str(settings.stacks_dir), opts=opts)
@@ -236,7 +184,7 @@ def init_stack(settings: EngineSettings, region: str, secrets_provider: str) -> 
 
     `secrets_provider` is the catalog's choice (cloud.secrets_provider); the stack file must declare
     the same one. A committed salt or encrypted key is reused (Pulumi keeps it on `stack init`)."""
-    stack_file = read_stack_file(settings, region)
+    stack_file = read_stack_file(settings.stacks_dir, region)
     if stack_file.provider != secrets_provider:
         raise BadInputError(
             f"{stack_file.path}: secretsprovider is {stack_file.provider}, the catalog says {secrets_provider}; make them agree"
@@ -252,7 +200,7 @@ def init_stack(settings: EngineSettings, region: str, secrets_provider: str) -> 
         auto.create_stack(stack_name=region, work_dir=str(settings.stacks_dir), opts=opts)
     except auto.CommandError as exc:
         raise RegionkitError(f"pulumi could not create stack {region}: {_last_error(exc)}") from None
-    after = read_stack_file(settings, region)
+    after = read_stack_file(settings.stacks_dir, region)
     if stack_file.committed and (after.encryption_salt, after.encrypted_key) != (stack_file.encryption_salt, stack_file.encrypted_key):
         stack_file.path.write_bytes(before)
         raise RegionkitError(
@@ -301,7 +249,7 @@ def run_operation(
     if operation not in ("preview", "up", "destroy", "refresh"):
         raise BadInputError(f"unknown operation {operation!r}")
     if operation == "up":
-        init_stack(settings, region, secrets_provider or read_stack_file(settings, region).provider)
+        init_stack(settings, region, secrets_provider or read_stack_file(settings.stacks_dir, region).provider)
     stack = open_stack(settings, region)
     pack = [str(settings.stacks_dir / "policy")]
     config = [str(write_policy_config(settings, region, policy_config))]
