@@ -21,10 +21,7 @@ from ..conftest import REPO
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 GITLAB = [REPO / "docs" / "examples" / "gitlab-drift.yml", REPO / "docs" / "examples" / "gitlab-merge-request.yml"]
-CHILDREN = {
-    "gitlab-drift.yml": REPO / "docs" / "examples" / "gitlab_drift_children.py",
-    "gitlab-merge-request.yml": REPO / "docs" / "examples" / "gitlab_preview_children.py",
-}
+CHILDREN = REPO / "docs" / "examples" / "gitlab_children.py"
 PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # v\d")
 
 
@@ -54,9 +51,11 @@ def test_gitlab_examples_and_the_child_pipelines_they_write_are_valid_gitlab_ci(
     regions = [{"key": k, "applied": k in applied} for k in ("br-sao-1", "de-fra-1", "lab", "nl-ams-1")]
     (tmp_path / "regions.json").write_text(json.dumps(regions))
     children = []
-    for name, script in CHILDREN.items():
-        out = subprocess.run([sys.executable, str(script), str(tmp_path / "regions.json")], capture_output=True, text=True, check=True)
-        child = tmp_path / f"child-{name}"
+    for name in ("drift", "preview"):
+        out = subprocess.run(
+            [sys.executable, str(CHILDREN), name, str(tmp_path / "regions.json")], capture_output=True, text=True, check=True
+        )
+        child = tmp_path / f"child-{name}.yml"
         child.write_text(out.stdout)
         jobs = {k for k in yaml.safe_load(out.stdout) if not k.startswith(".") and k != "stages"}
         assert len(jobs) == max(1, len(applied)), jobs  # one job per created stack (or the one that says none)
@@ -68,7 +67,7 @@ def test_gitlab_examples_and_the_child_pipelines_they_write_are_valid_gitlab_ci(
 
 def test_zizmor_offline_finds_nothing_at_medium_or_above() -> None:
     proc = subprocess.run(
-        [str(BIN / "zizmor"), "--offline", "--no-progress", "--min-severity", "medium", "--format", "json", str(REPO / ".github" / "workflows")],
+        [str(BIN / "zizmor"), "--offline", "--no-progress", "--min-severity", "medium", "--format", "json", str(REPO / ".github")],
         capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"},
     )  # fmt: skip
     findings = json.loads(proc.stdout or "[]")
