@@ -142,6 +142,8 @@ def derive_manifest(region: RegionSpec) -> RegionSpec:
 def per_pool(region: RegionSpec, count: int) -> RegionSpec:
     """The region with `count` servers in each pool, and no partner manifest (stand-ins have no BMC)."""
     pools = [p.model_copy(update={"servers": count, "handover": []}) for p in region.pools]
+    if not pools:
+        raise BadInputError(f"inventories/{region.key}/region.yml: no pools; the lab stands in for a region's pools")
     if count < 1 or count * len(pools) > MAX_NODES:
         raise BadInputError(f"--per-pool {count}: the lab takes 1 to {MAX_NODES} hosts ({len(pools)} pools in {region.key})")
     return region.model_copy(update={"pools": pools})

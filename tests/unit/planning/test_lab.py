@@ -8,7 +8,7 @@ import pytest
 
 from regionkit.catalog.load import load_catalog
 from regionkit.errors import BadInputError
-from regionkit.planning.lab import lab_outputs, plan_lab
+from regionkit.planning.lab import lab_outputs, per_pool, plan_lab
 
 from ...conftest import REPO
 
@@ -109,3 +109,6 @@ def test_stand_in_sizes_are_refused_where_they_do_not_apply() -> None:
         plan_lab(CATALOG, region="de-fra-1", per_pool_count=40)
     with pytest.raises(BadInputError, match="no-such-1"):
         plan_lab(CATALOG, region="no-such-1")
+    empty = CATALOG.region("br-sao-1").model_copy(update={"pools": []})
+    with pytest.raises(BadInputError, match="br-sao-1/region.yml: no pools"):
+        per_pool(empty, 1)
