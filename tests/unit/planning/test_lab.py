@@ -110,5 +110,5 @@ def test_stand_in_sizes_are_refused_where_they_do_not_apply() -> None:
     with pytest.raises(BadInputError, match="no-such-1"):
         plan_lab(CATALOG, region="no-such-1")
     empty = CATALOG.region("br-sao-1").model_copy(update={"pools": []})
-    with pytest.raises(BadInputError, match="br-sao-1/region.yml: no pools"):
+    with pytest.raises(BadInputError, match=r"br-sao-1/region\.yml: no pools"):
         per_pool(empty, 1)
