@@ -149,6 +149,10 @@ def per_pool(region: RegionSpec, count: int) -> RegionSpec:
     return region.model_copy(update={"pools": pools})
 
 
+def _ranges(zone: ZoneSpec) -> dict[str, str]:
+    return {role: str(net) for role in ("management", "bmc", "storage", "fabric") if (net := getattr(zone.network, role))}
+
+
 def lab_zones_for(lab: RegionSpec, region: RegionSpec) -> dict[str, ZoneSpec]:
     """The lab zone each of the region's zones is placed on: in order, round robin (the lab's own: itself)."""
     return {z.id: lab.zones[i % len(lab.zones)] for i, z in enumerate(region.zones)}
@@ -218,12 +222,7 @@ def plan_lab(catalog: Catalog, nodes: int | None = None, region: str = LAB, per_
         pools=tuple(pools),
         bucket=f"{catalog.policy.operator.resource_prefix}-lab-artifacts",
         # each zone's ranges are the lab zone's it is placed on: the hosts' firewall admits the lab's ranges
-        zones={
-            z.id: {
-                role: str(net) for role in ("management", "bmc", "storage", "fabric") if (net := getattr(on_lab[z.id].network, role))
-            }
-            for z in spec.zones
-        },
+        zones={z.id: _ranges(on_lab[z.id]) for z in spec.zones},
         monitoring=str(lab.network.monitoring),
         spec=spec,
         nodes=nodes,
