@@ -99,3 +99,13 @@ def test_ansible_sees_the_labs_settings_over_the_regions_in_a_rehearsal(catalog_
     assert seen["regionkit_apt_mirror"] == "http://198.18.0.1:3142" and seen["regionkit_mirror_region"] == "sa-east-1"
     assert seen["node_baseline_apt_extra_sources"][0]["uris"] == "{{ regionkit_apt_mirror }}/cuda/debian12/x86_64/"
     assert seen["regionkit_accelerator_vendor"] == "nvidia" and seen["regionkit_software"]["driver"] == "580.95.05"
+
+
+def test_stand_ins_for_a_region_with_a_manifest_list_no_bmc(catalog_root: Path) -> None:
+    """gb-lon-1's pools list the servers its partner racked; stand-ins have none of them, so deploy's
+    handover stage does not run for a rehearsal (the region's own manifest is for its real BMCs)."""
+    session = Session(catalog_root)
+    assert any(p.handover for p in session.catalog.region("gb-lon-1").pools)
+    lab_state(session, lab_outputs(plan_lab(session.catalog, region="gb-lon-1", per_pool_count=2)).model_dump(mode="json"))
+    spec = hosts_for(session, "gb-lon-1").region_spec()
+    assert all(p.handover == [] and p.servers == 2 for p in spec.pools)
