@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from ..conftest import REPO
 from .conftest import Lab, regionkit
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
@@ -35,11 +36,15 @@ def test_verify_converged_lab_is_clean(converged: Lab) -> None:
         assert got[(host, "l2_devices_present_and_healthy")] == "not verified"
         assert got[(host, "l0_mirror_is_the_only_package_source")] == "passed"
         assert got[(host, "l1_pinned_runtime")] == "passed"
+    # ... and the headline says so: the lab's hosts have no devices by design (their inventory says it)
+    assert doc["verdict"] == "PASSED (devices not checked: no devices by design)"
+    assert doc["devices_not_checked"] == sorted(p["name"] for p in doc["pools"])
     c = doc["collective"]
     assert c["world"] == 4 and c["passed"] and c["link_gbps"] > 0
     assert c["floor_source"].endswith("of the measured link throughput")
     report = Path(doc["report"]).read_text()
     assert "Collective bandwidth (L3)" in report and "<svg" in report and "not verified" in report
+    assert "**Result: PASSED (devices not checked: no devices by design)**" in report and "**Devices not checked** in" in report
 
 
 def test_verify_fails_the_collective_over_a_slow_link(converged: Lab) -> None:
@@ -100,11 +105,47 @@ def test_verify_l2_reads_a_device_tool_through_the_parsers(converged: Lab) -> No
         code, doc = verify("--level", "2", "--limit", host)
         details = {c["name"]: c for h in doc["hosts"] for c in h["checks"]}
         assert code == 1
-        assert details["l2_devices_present_and_healthy"]["outcome"] == "failed"
-        assert "16 devices visible, the pool expects 8" in details["l2_devices_present_and_healthy"]["detail"]
+        npus = details["l2_devices_present_and_healthy"]
+        assert (npus["outcome"], npus["verdict"], npus["actions"]) == ("failed", "fail", ["drain"])
+        assert npus["detail"] == "npu-smi: 16 devices visible, the pool expects 8"
         assert details["l2_driver_loaded"]["outcome"] == "failed"  # no drv_davinci_intf module here
+        assert details["l2_driver_loaded"]["actions"] == ["reboot"]
         converged.ssh(host, "sed -i s/npu-smi-16/npu-smi-8/ /usr/local/bin/npu-smi")
         code, doc = verify("--level", "2", "--limit", host)
         assert outcomes(doc)[(host, "l2_devices_present_and_healthy")] == "passed"
+        assert doc["devices_not_checked"] == []  # the devices were read
     finally:
         converged.ssh(host, "rm -f /dev/davinci0 /usr/local/bin/npu-smi /usr/local/lib/npu-smi-*.txt")
+
+
+def test_verify_fails_a_host_whose_pool_claims_devices_it_does_not_have(converged: Lab) -> None:
+    """Fail closed. Without the lab's "no devices by design", a lab host is what a real node with a
+    driver that never loaded looks like: its pool declares 8 GPUs and it has none. L2 fails with the
+    recommended action, the headline is a bare FAILED, and drift's health layer leads with the action."""
+    host = "laba-nv-01"
+    host_vars = REPO / "inventories" / "lab" / "host_vars"
+    created = not host_vars.exists()
+    host_vars.mkdir(exist_ok=True)
+    (host_vars / f"{host}.yml").write_text(f"# written by {__name__}; removed when it ends\nregionkit_no_devices_by_design: false\n")
+    try:
+        code, doc = verify("--level", "2", "--limit", host)
+        checks = {c["name"]: c for h in doc["hosts"] for c in h["checks"]}
+        assert (code, doc["verdict"], doc["devices_not_checked"]) == (1, "FAILED", [])
+        present = checks["l2_devices_present_and_healthy"]
+        assert (present["outcome"], present["verdict"], present["actions"]) == ("failed", "fail", ["drain"])
+        assert present["detail"] == "no device: /dev/nvidia0 is missing; the pool declares 8 per server"
+        assert checks["l2_driver_loaded"]["outcome"] == checks["l2_persistence_mode"]["outcome"] == "failed"
+        assert checks["l2_no_xid_or_fallen_gpu"]["outcome"] == "failed"  # no NVRM line: nothing shows a driver that loaded
+        assert not any(c["by_design"] for c in checks.values())
+        proc = regionkit("drift", "lab", "--layers", "health", "--limit", host, "--format", "json", check=False, timeout=600)
+        findings = {f["item"]: f for r in json.loads(proc.stdout)["runs"] for f in r["findings"]}
+        assert proc.returncode == 2
+        assert findings["l2_devices_present_and_healthy"]["reconcile"] == (
+            f"drain {host} and investigate, then: regionkit verify lab --level 2 --limit {host}"
+        )
+    finally:
+        (host_vars / f"{host}.yml").unlink()
+        if created:
+            host_vars.rmdir()
+    code, doc = verify("--level", "2", "--limit", host)
+    assert (code, doc["verdict"]) == (0, "PASSED (devices not checked: no devices by design)")

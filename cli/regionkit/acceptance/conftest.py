@@ -7,20 +7,25 @@ Run through `regionkit verify REGION` (adapters/testinfra/suites.py), which sets
   REGIONKIT_INVENTORY  the region's rendered inventory
   REGIONKIT_LEVEL      the highest level to run
   REGIONKIT_FIGURES    a JSON file the collective level writes its figures to
-A check with nothing to check (no device on the host) is skipped with a reason ("not verified:
-..."); reports show it as not verified, never as passed.
+A check with nothing to check (a pool without accelerators, a tool this host does not have by
+configuration) is skipped with a reason ("not verified: ..."); reports show it as not verified,
+never as passed. A check that judges tool output records its health verdict, the recommended
+actions and its warnings as JUnit properties (`decide`), which verify's report and drift read.
 """
 
 from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 import yaml
 
 from regionkit.content import content_root
+from regionkit.health import Action
+from regionkit.health.gate import Gate, refuse
+from regionkit.planning.inventory import NO_DEVICES_BY_DESIGN
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -67,8 +72,31 @@ def hostvars(host: Any) -> dict[str, Any]:
     return inventory_vars(host)
 
 
-def not_verified(what: str) -> None:
+def not_verified(what: str) -> NoReturn:
     pytest.skip(f"not verified: {what}")
+
+
+def not_verified_by_design(hostvars: dict[str, Any], record_property: Any, why: str) -> None:
+    """Skip the check if the host's inventory says it has no devices by design (the lab, lab
+    stand-ins); return otherwise, and the caller fails it."""
+    if hostvars.get(NO_DEVICES_BY_DESIGN) is True:
+        record_property("by_design", "true")
+        not_verified(f"no devices by design ({why})")
+
+
+def decide(record_property: Any, gate: Gate) -> None:
+    """Record the gate's verdict, actions and warnings on the check, and fail it unless it passed
+    (pass and warn pass; fail and unknown fail)."""
+    for name, value in gate.properties():
+        record_property(name, value)
+    if not gate.passed:
+        pytest.fail(gate.message, pytrace=False)
+
+
+def refused(record_property: Any, reason: str, action: Action) -> NoReturn:
+    """Fail the check before any output was judged (a device node, driver or tool missing)."""
+    decide(record_property, refuse(reason, action))
+    raise AssertionError(reason)  # decide has failed the check already
 
 
 @cache

@@ -19,15 +19,20 @@ from regionkit.workspace import check_output
 
 def print_verify(report: VerifyReport) -> None:
     doc = report.to_dict()
-    table = Table("pool", "hosts", "passed", "failed", "not verified", title=f"verify {doc['region']}", title_justify="left")
+    columns = ("pool", "hosts", "passed", "failed", "not verified", "devices")
+    table = Table(*columns, title=f"verify {doc['region']}", title_justify="left")
     for p in doc["pools"]:
         failed: Any = Text(str(p["failed"]), "red") if p["failed"] else "0"
-        table.add_row(p["name"], ", ".join(p["hosts"]), str(p["passed"]), failed, str(p["not_verified"]))
+        table.add_row(p["name"], ", ".join(p["hosts"]), str(p["passed"]), failed, str(p["not_verified"]), p["devices"] or "-")
     console.print(table)
     for host in doc["hosts"]:
         for c in host["checks"]:
+            todo = f" -> {', '.join(c['actions'])}" if c["actions"] else ""
             if c["outcome"] in ("failed", "unreachable"):
-                say(f"{c['outcome']} {host['name']} L{c['level']} {c['name']}: {c['detail']}", "red", err=True)
+                verdict = f" ({c['verdict']})" if c["verdict"] == "unknown" else ""
+                say(f"{c['outcome']}{verdict} {host['name']} L{c['level']} {c['name']}: {c['detail']}{todo}", "red", err=True)
+            elif c["verdict"] == "warn":
+                say(f"warn {host['name']} L{c['level']} {c['name']}: {c['detail']}{todo}", "yellow", err=True)
     if c := doc["collective"]:
         say(
             f"L3 all-reduce over {c['world']} hosts: peak busbw {c['peak']:.3f} GB/s = {c['ratio']:.0%} of the "

@@ -53,6 +53,9 @@ def size_label(n: int) -> str:
     return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB"
 
 
+NO_DEVICES_BY_DESIGN = "no devices by design"
+
+
 @dataclass
 class PoolTotals:
     name: str
@@ -60,6 +63,7 @@ class PoolTotals:
     passed: int = 0
     failed: int = 0
     not_verified: int = 0
+    devices: str = ""  # "checked", "not checked: no devices by design", or "" (no device check ran)
 
 
 @dataclass
@@ -89,8 +93,25 @@ class VerifyReport:
         return EXIT_UNREACHABLE if totals["unreachable"] else EXIT_FAILED if totals["failed"] else EXIT_OK
 
     @property
+    def devices_not_checked(self) -> list[str]:
+        """The pools whose devices were not checked because their hosts have none by design."""
+        return sorted({self.pool_of.get(c.host, "(all hosts)") for c in self.checks if c.by_design})
+
+    @property
     def verdict(self) -> str:
-        return {EXIT_UNREACHABLE: "UNREACHABLE HOSTS", EXIT_FAILED: "FAILED", EXIT_OK: "PASSED"}[self.exit_code]
+        """The headline: PASSED, FAILED or UNREACHABLE HOSTS, never a bare PASSED where a pool's
+        devices were not checked."""
+        word = {EXIT_UNREACHABLE: "UNREACHABLE HOSTS", EXIT_FAILED: "FAILED", EXIT_OK: "PASSED"}[self.exit_code]
+        return f"{word} (devices not checked: {NO_DEVICES_BY_DESIGN})" if self.devices_not_checked else word
+
+    def actions(self) -> list[dict[str, Any]]:
+        """What to do, per check that failed or warned with a recommended action, heaviest first."""
+        return [
+            {"host": c.host or "(all hosts)", "check": c.name, "outcome": c.outcome, "verdict": c.verdict,
+             "actions": list(c.actions), "detail": c.detail}
+            for c in self.checks
+            if c.actions and (c.outcome != "passed" or c.notes)
+        ]  # fmt: skip
 
     def pools(self) -> list[PoolTotals]:
         found: dict[str, PoolTotals] = {}
@@ -105,6 +126,10 @@ class VerifyReport:
                 row.not_verified += 1
             else:
                 row.failed += 1
+            if c.by_design:
+                row.devices = f"not checked: {NO_DEVICES_BY_DESIGN}"
+            elif c.level == 2 and c.verdict and not row.devices:
+                row.devices = "checked"
         return [found[k] for k in sorted(found)]
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,6 +170,8 @@ class VerifyReport:
                 "unreachable": totals["unreachable"],
             },
             "pools": [asdict(p) for p in self.pools()],
+            "devices_not_checked": self.devices_not_checked,
+            "actions": self.actions(),
             "hosts": [{"name": h, "pool": self.pool_of.get(h, "-"), "checks": cs} for h, cs in sorted(hosts.items())],
             "collective": collective,
             "held_back": dict(sorted(self.held_back.items())),

@@ -231,24 +231,48 @@ def config_findings(region: str, hosts: Mapping[str, HostResult], roles: SiteRol
 # --- health -----------------------------------------------------------------------------------
 
 
+# What each recommended action (regionkit.health's resolution buckets) asks of an operator.
+_DO = {
+    "drain": "drain {host} and investigate",
+    "reset the device": "drain {host} and reset the device",
+    "reboot": "drain {host} and reboot it",
+    "replace": "drain {host} and replace the part (RMA)",
+}
+
+
+def health_reconcile(region: str, check: CheckResult, roles: SiteRoles) -> str:
+    """How to bring a failed check back: the recommended action of the tool output it judged,
+    then the re-check; else the role that owns what it looks at; else inspect."""
+    recheck = f"regionkit verify {region} --level {check.level}" + (f" --limit {check.host}" if check.host else "")
+    if check.outcome == "unreachable":
+        return f"check the host, then: regionkit drift {region} --layers health"
+    if check.actions:
+        first, *others = check.actions
+        if first == "re-run":
+            return f"re-run the check: {recheck}"
+        also = f" (also recommended: {', '.join(others)})" if others else ""
+        return f"{_DO.get(first, first).format(host=check.host or 'the hosts')}{also}, then: {recheck}"
+    if check.role:
+        return f"regionkit bootstrap {region} --limit {check.host} --tags {roles.tags_for(check.role)}"
+    return f"inspect the device; re-check: {recheck}"
+
+
 def health_findings(region: str, checks: list[CheckResult], roles: SiteRoles, run: LayerRun) -> LayerRun:
     """Failed checks as findings, each with the role that owns what it looks at (as the check
-    declares it) and the command that reconciles it; not-verified checks listed, never clean."""
+    declares it) and the command that reconciles it, led by the recommended action where the
+    check judged tool output; a warning shows on its checked line; not-verified checks listed,
+    never clean."""
     for c in checks:
         label = f"{c.host or 'all'} L{c.level} {c.name}"
         if c.outcome == "passed":
-            run.checked.append(label)
+            run.checked.append(f"{label} (warn: {'; '.join(c.notes)})" if c.notes else label)
         elif c.outcome == "not verified":
             run.not_verified.append(f"{label}: {c.detail}")
         else:
-            if c.outcome == "unreachable":
-                reconcile = f"check the host, then: regionkit drift {region} --layers health"
-            elif c.role:
-                reconcile = f"regionkit bootstrap {region} --limit {c.host} --tags {roles.tags_for(c.role)}"
-            else:
-                reconcile = f"inspect the device; re-check: regionkit verify {region} --level {c.level} --limit {c.host}"
+            verdict = f"{c.verdict}: " if c.verdict in ("fail", "unknown") else ""
+            kind = "unreachable" if c.outcome == "unreachable" else "drift"
+            message, reconcile = f"{label}: {verdict}{c.detail}", health_reconcile(region, c, roles)
             run.findings.append(
-                Finding("health", region, c.host, c.name, f"{label}: {c.detail}", reconcile=reconcile, host=c.host, role=c.role,
-                        kind="unreachable" if c.outcome == "unreachable" else "drift")
-            )  # fmt: skip
+                Finding("health", region, c.host, c.name, message, reconcile=reconcile, host=c.host, role=c.role, kind=kind)
+            )
     return run.settle()

@@ -34,6 +34,9 @@ def never_templated(key: str, value: object) -> bool:
 
 HELD_BACK_GROUP = "regionkit_held_back"  # hosts handover did not accept (InventoryPlan.skipped)
 HELD_BACK_VAR = "regionkit_held_back_reason"
+# A host whose inventory sets this to true has no accelerator by design (lab hosts, lab
+# stand-ins): acceptance reports its pool's devices as not checked instead of failing L2.
+NO_DEVICES_BY_DESIGN = "regionkit_no_devices_by_design"
 
 
 def group_name(name: str) -> str:

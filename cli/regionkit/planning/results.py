@@ -81,7 +81,11 @@ CheckOutcome = Literal["passed", "failed", "not verified", "unreachable"]
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One acceptance check on one host ("" for checks across hosts)."""
+    """One acceptance check on one host ("" for checks across hosts).
+
+    A check that judged tool output (L2 devices, L3 collectives) also carries the health
+    verdict (pass, warn, fail, unknown: regionkit.health), the recommended actions, heaviest
+    first, and the warnings it passed with."""
 
     host: str
     level: int
@@ -89,3 +93,7 @@ class CheckResult:
     outcome: CheckOutcome
     detail: str = ""
     role: str = ""  # the role that owns what the check looks at, as the check declares it ("": hardware)
+    verdict: str = ""  # the health verdict ("" for checks that judge no tool output)
+    actions: tuple[str, ...] = ()  # re-run | drain | reset the device | reboot | replace
+    notes: tuple[str, ...] = ()  # warnings of a check that passed
+    by_design: bool = False  # not verified because the host has no devices by design (its inventory says so)

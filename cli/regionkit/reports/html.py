@@ -7,32 +7,41 @@ from markupsafe import Markup
 
 from regionkit.planning.acceptance import VerifyReport
 from regionkit.planning.handover import HandoverReport
+from regionkit.reports.markdown import check_result
 from regionkit.reports.picture import svg_curve
 
 _ENV = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+_ENV.filters["result"] = check_result
 
 VERIFY = """\
 <!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Acceptance report: {{ region }}</title>
 <style>body{font-family:sans-serif;max-width:960px;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}
-.failed{color:#b00}.passed{color:#070}.not-verified{color:#777}</style></head><body>
+.failed{color:#b00}.passed{color:#070}.not-verified{color:#777}.warn{color:#a60}</style></head><body>
 <h1>Acceptance report: {{ region }}</h1>
 <p>{{ when }} · regionkit {{ version }} · levels 0-{{ level }} · {{ host_count }} hosts</p>
 <p><b>Result: {{ verdict }}</b> · {{ totals.passed }} passed · {{ totals.failed }} failed · {{ totals.not_verified }} not verified.
-A check that could not run (no device) is <i>not verified</i>, never passed.</p>
+A check that could not run is <i>not verified</i>, never passed. Device and collective checks judge the tools' output:
+<i>pass</i> and <i>warn</i> pass (a warning is shown), <i>fail</i> and <i>unknown</i> (an output that proves nothing) fail,
+each with its recommended action.</p>
+{% if devices_not_checked %}<p><b>Devices not checked</b> in {{ devices_not_checked | join(', ') }}: the inventory says these hosts
+have no devices by design, so no device was read. This run proves nothing about accelerators.</p>{% endif %}
 {% if held_back %}<h2>Held back at handover (not verified)</h2><table><tr><th>host</th><th>why</th></tr>
 {% for host, why in held_back.items() %}<tr><td>{{ host }}</td><td class="failed">{{ why }}</td></tr>{% endfor %}</table>{% endif %}
-<h2>Pools</h2><table><tr><th>pool</th><th>hosts</th><th>passed</th><th>failed</th><th>not verified</th></tr>
-{% for pool in pools %}<tr><td>{{ pool.name }}</td><td>{{ pool.hosts | join(', ') }}</td><td>{{ pool.passed }}</td><td>{{ pool.failed }}</td><td>{{ pool.not_verified }}</td></tr>{% endfor %}
+<h2>Pools</h2><table><tr><th>pool</th><th>hosts</th><th>passed</th><th>failed</th><th>not verified</th><th>devices</th></tr>
+{% for pool in pools %}<tr><td>{{ pool.name }}</td><td>{{ pool.hosts | join(', ') }}</td><td>{{ pool.passed }}</td><td>{{ pool.failed }}</td><td>{{ pool.not_verified }}</td><td>{{ pool.devices or '-' }}</td></tr>{% endfor %}
 </table>
+{% if actions %}<h2>Recommended actions</h2><table><tr><th>host</th><th>check</th><th>verdict</th><th>action</th><th>why</th></tr>
+{% for a in actions %}<tr><td>{{ a.host }}</td><td>{{ a.check }}</td><td>{{ a.verdict or a.outcome }}</td><td>{{ a.actions | join(', ') }}</td><td>{{ a.detail | truncate(200) }}</td></tr>{% endfor %}
+</table>{% endif %}
 {% if collective %}<h2>Collective bandwidth (L3)</h2>
 <p>all-reduce across {{ collective.world }} hosts; link {{ '%.3f' | format(collective.link_gbps) }} GB/s (iperf3 ring, median flow);
 peak busbw {{ '%.3f' | format(collective.peak) }} GB/s ({{ '%.0f' | format(collective.ratio * 100) }}% of the link);
 floor {{ '%.3f' | format(collective.floor_gbps) }} GB/s ({{ collective.floor_source }}): <b>{{ 'met' if collective.passed else 'NOT met' }}</b></p>
 {{ svg }}{% endif %}
 <h2>Hosts</h2>
-{% for host in hosts %}<h3>{{ host.name }} ({{ host.pool }})</h3><table><tr><th>level</th><th>check</th><th>result</th><th>detail</th></tr>
-{% for c in host.checks %}<tr><td>L{{ c.level }}</td><td>{{ c.name }}</td><td class="{{ c.outcome | replace(' ', '-') }}">{{ c.outcome }}</td><td>{{ c.detail | truncate(200) }}</td></tr>{% endfor %}
+{% for host in hosts %}<h3>{{ host.name }} ({{ host.pool }})</h3><table><tr><th>level</th><th>check</th><th>result</th><th>action</th><th>detail</th></tr>
+{% for c in host.checks %}<tr><td>L{{ c.level }}</td><td>{{ c.name }}</td><td class="{{ 'warn' if c.verdict == 'warn' else c.outcome | replace(' ', '-') }}">{{ c | result }}</td><td>{{ c.actions | join(', ') or '-' }}</td><td>{{ c.detail | truncate(200) }}</td></tr>{% endfor %}
 </table>{% endfor %}
 </body></html>
 """

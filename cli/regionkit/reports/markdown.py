@@ -21,7 +21,13 @@ VERIFY = """\
 
 **Result: {{ verdict }}** · {{ totals.passed }} passed · {{ totals.failed }} failed · {{ totals.not_verified }} not verified
 
-A check that could not run (no device on the host) is listed as *not verified*, never as passed.
+A check that could not run is listed as *not verified*, never as passed. Device and collective
+checks judge the tools' output with one verdict model: *pass* and *warn* pass (a warning is shown),
+*fail* and *unknown* (an output that proves nothing) fail, each with its recommended action.
+{% if devices_not_checked %}
+
+**Devices not checked** in {{ devices_not_checked | join(', ') }}: the inventory says these hosts
+have no devices by design, so no device was read. This run proves nothing about accelerators.
 {% if held_back %}
 
 ## Held back at handover (not verified)
@@ -35,11 +41,21 @@ A check that could not run (no device on the host) is listed as *not verified*, 
 
 ## Pools
 
-| pool | hosts | passed | failed | not verified |
-| --- | --- | --- | --- | --- |
+| pool | hosts | passed | failed | not verified | devices |
+| --- | --- | --- | --- | --- | --- |
 {% for pool in pools %}
-| {{ pool.name }} | {{ pool.hosts | join(', ') }} | {{ pool.passed }} | {{ pool.failed }} | {{ pool.not_verified }} |
+| {{ pool.name }} | {{ pool.hosts | join(', ') }} | {{ pool.passed }} | {{ pool.failed }} | {{ pool.not_verified }} | {{ pool.devices or '-' }} |
 {% endfor %}
+{% if actions %}
+
+## Recommended actions
+
+| host | check | verdict | action | why |
+| --- | --- | --- | --- | --- |
+{% for a in actions %}
+| {{ a.host }} | {{ a.check }} | {{ a.verdict or a.outcome }} | {{ a.actions | join(', ') }} | {{ a.detail | replace('|', '/') | truncate(200) }} |
+{% endfor %}
+{% endif %}
 
 {% if collective %}
 ## Collective bandwidth (L3)
@@ -64,10 +80,10 @@ all-reduce across {{ collective.world }} hosts ({{ collective.hosts | join(', ')
 {% for host in hosts %}
 ### {{ host.name }} ({{ host.pool }})
 
-| level | check | result | detail |
-| --- | --- | --- | --- |
+| level | check | result | action | detail |
+| --- | --- | --- | --- | --- |
 {% for c in host.checks %}
-| L{{ c.level }} | {{ c.name }} | {{ c.outcome }} | {{ c.detail | replace('|', '/') | replace('\\n', ' ') | truncate(160) }} |
+| L{{ c.level }} | {{ c.name }} | {{ c | result }} | {{ c.actions | join(', ') or '-' }} | {{ c.detail | replace('|', '/') | replace('\\n', ' ') | truncate(160) }} |
 {% endfor %}
 
 {% endfor %}
@@ -172,6 +188,16 @@ _ENV.filters["cell"] = _cell
 def handover_markdown(report: HandoverReport) -> str:
     """The report a partner signs: one table per rack, the manifest's source, each reading's time."""
     return _ENV.from_string(HANDOVER).render(r=report, doc=report.to_dict())
+
+
+def check_result(check: dict[str, Any]) -> str:
+    """A check's result cell: the outcome, with the health verdict where it says more (a warning
+    on a pass, an output that proved nothing on a failure)."""
+    verdict = check.get("verdict", "")
+    return f"{check['outcome']} ({verdict})" if verdict in ("warn", "unknown") else str(check["outcome"])
+
+
+_ENV.filters["result"] = check_result
 
 
 def verify_markdown(report: VerifyReport) -> str:

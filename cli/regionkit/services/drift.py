@@ -28,6 +28,7 @@ from regionkit.services.hosts import lab_holds
 from regionkit.services.inventory import RegionHosts, region_hosts
 from regionkit.services.session import Session
 from regionkit.services.stack import engine_settings
+from regionkit.services.verify import checked_hosts
 
 FORMATS = ("json", "markdown", "junit", "sarif")
 FILES = {"json": "drift.json", "markdown": "drift.md", "junit": "drift.junit.xml", "sarif": "drift.sarif"}
@@ -132,7 +133,11 @@ def _health(session: Session, hosts: RegionHosts, level: int, limit: str | None,
     run = d.LayerRun("health", region)
     started = time.monotonic()
     out = session.workspace.folder(*folder.relative_to(session.workspace.root).parts, f"health-{region}")
-    suite = run_suites(hosts.path, hosts.hosts, level, out, limit)
+    try:
+        suite = run_suites(hosts.path, checked_hosts(hosts, limit, "drift")[0], level, out)
+    except BadInputError as exc:
+        run.error = str(exc)
+        return run.settle()
     run.seconds = time.monotonic() - started
     if not suite.checks:
         run.error = f"the health checks did not run; see {session.catalog.rel(out / 'pytest.log')}"

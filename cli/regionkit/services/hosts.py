@@ -31,6 +31,7 @@ from regionkit.catalog import files
 from regionkit.catalog.model import RegionSpec
 from regionkit.errors import BadInputError
 from regionkit.planning.artifacts import ArtifactPlan
+from regionkit.planning.inventory import NO_DEVICES_BY_DESIGN
 from regionkit.planning.lab import per_pool, sized
 from regionkit.planning.outputs import PoolOutput, StackOutputs, read_outputs
 from regionkit.services.session import Session
@@ -109,7 +110,12 @@ class LabHosts:
         return outputs
 
     def connection(self) -> dict[str, Any]:
-        return lab.connection_vars(self.paths)
+        variables = lab.connection_vars(self.paths)
+        # Lab hosts are namespaces on one machine: whatever accelerators their pools declare, they
+        # have none, by construction. Said here, where the hosts come from, so no operator setting
+        # can turn a real node's missing devices into "by design" by copying the lab's files.
+        variables[NO_DEVICES_BY_DESIGN] = True
+        return variables
 
     def credentials(self) -> dict[str, str]:
         return lab.mirror_keys(self.paths)

@@ -14,22 +14,32 @@ from regionkit.errors import BadInputError
 from regionkit.planning.acceptance import CollectiveAcceptance, VerifyReport
 from regionkit.reports.html import verify_html
 from regionkit.reports.markdown import verify_markdown
-from regionkit.services.inventory import going_on, region_hosts
+from regionkit.services.inventory import RegionHosts, going_on, region_hosts
 from regionkit.services.session import Session
 from regionkit.workspace import write_output
+
+
+def checked_hosts(hosts: RegionHosts, limit: str | None, use_case: str) -> tuple[list[str], dict[str, str]]:
+    """The hosts a run checks (every host of the region, or those `limit`, an Ansible pattern,
+    names), and those handover held back (host -> why), which are not checked."""
+    going, held = going_on(hosts, limit, use_case)
+    if not going:
+        raise BadInputError(
+            f"--limit {limit}: names no host of {hosts.plan.region}; its hosts: {', '.join(hosts.hosts)} "
+            f"(groups: {', '.join(sorted(hosts.plan.groups()))})"
+        )
+    return going, held
 
 
 def verify(session: Session, region: str, level: int = 3, limit: str | None = None, junit: Path | None = None) -> VerifyReport:
     """Levels 0..`level` on the region's hosts (or `limit`); the report's exit code says the verdict.
     Hosts handover did not accept are left out and listed as held back (not verified)."""
     hosts = region_hosts(session, region)
-    going, held = going_on(hosts, limit, "verify")
-    if held:  # testinfra reads host globs, not Ansible's exclusions: name the hosts that go on
-        limit = ",".join(going)
+    going, held = checked_hosts(hosts, limit, "verify")
     out = session.workspace.run_folder("verify", region)
     started = time.monotonic()
     session.progress.status(f"verify {region}: levels 0-{level} on {len(going)} hosts")
-    run = run_suites(hosts.path, hosts.hosts, level, out, limit)
+    run = run_suites(hosts.path, going, level, out)
     if not run.checks:
         raise BadInputError(f"verify ran no check; see {session.catalog.rel(out / 'pytest.log')}")
     if junit:
@@ -40,7 +50,7 @@ def verify(session: Session, region: str, level: int = 3, limit: str | None = No
         when=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
         checks=run.checks,
-        pool_of={h: p for h, p in hosts.plan.pool_of.items() if h not in held},
+        pool_of={h: p for h, p in hosts.plan.pool_of.items() if h in going},
         wall_s=time.monotonic() - started,
         held_back=held,
     )

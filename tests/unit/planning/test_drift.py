@@ -108,3 +108,29 @@ def test_a_loop_task_finding_names_the_items_that_would_change() -> None:
     assert finding.message == (
         'h1 node_baseline: "Write the baseline\'s configuration files" (/etc/sysctl.d/90-regionkit.conf) would change'
     )
+
+
+def test_a_health_finding_leads_with_the_recommended_action() -> None:
+    checks = [
+        CheckResult("h1", 2, "l2_devices_present_and_healthy", "failed", "nvidia-smi-csv: 1: uncorrectable ECC (reset the device)",
+                    verdict="fail", actions=("reset the device", "drain")),
+        CheckResult("h1", 2, "l2_dcgm_level1", "failed", "dcgmi-diag: no test result (re-run)", verdict="unknown",
+                    actions=("re-run",)),
+        CheckResult("h2", 2, "l2_persistence_mode", "failed", "nvidia-smi-csv: persistence mode is off on device(s) 0",
+                    "nvidia_driver", verdict="fail"),
+        CheckResult("h2", 2, "l2_rdma_links_up", "failed", "RDMA links not up: mlx5_0 port 1: DOWN"),
+        CheckResult("h2", 2, "l2_no_xid_or_fallen_gpu", "passed", "kernel-log: Xid 13 (re-run)", verdict="warn",
+                    actions=("re-run",), notes=("kernel-log: Xid 13 (re-run)",)),
+        CheckResult("", 3, "l3_allreduce_across_hosts", "failed", "allreduce-bench: peak busbw under the floor (drain)",
+                    verdict="fail", actions=("drain",)),
+    ]  # fmt: skip
+    run = d.health_findings("lab", checks, SITE, d.LayerRun("health", "lab"))
+    assert [f.reconcile for f in run.findings] == [
+        "drain h1 and reset the device (also recommended: drain), then: regionkit verify lab --level 2 --limit h1",
+        "re-run the check: regionkit verify lab --level 2 --limit h1",
+        "regionkit bootstrap lab --limit h2 --tags accelerator",
+        "inspect the device; re-check: regionkit verify lab --level 2 --limit h2",
+        "drain the hosts and investigate, then: regionkit verify lab --level 3",
+    ]
+    assert run.findings[1].message == "h1 L2 l2_dcgm_level1: unknown: dcgmi-diag: no test result (re-run)"
+    assert run.checked == ["h2 L2 l2_no_xid_or_fallen_gpu (warn: kernel-log: Xid 13 (re-run))"] and run.status == "drift"

@@ -12,6 +12,7 @@ import pytest
 
 from regionkit.adapters.lab.hosts import LabPaths
 from regionkit.errors import BadInputError
+from regionkit.planning.inventory import NO_DEVICES_BY_DESIGN
 from regionkit.planning.lab import lab_outputs, plan_lab
 from regionkit.services.hosts import LabHosts, PlanHosts, StackHosts, hosts_for
 from regionkit.services.inventory import pins_path, region_hosts
@@ -109,3 +110,16 @@ def test_stand_ins_for_a_region_with_a_manifest_list_no_bmc(catalog_root: Path) 
     lab_state(session, lab_outputs(plan_lab(session.catalog, region="gb-lon-1", per_pool_count=2)).model_dump(mode="json"))
     spec = hosts_for(session, "gb-lon-1").region_spec()
     assert all(p.handover == [] and p.servers == 2 for p in spec.pools)
+
+
+def test_lab_hosts_say_they_have_no_devices_by_design_and_a_stack_never_does(catalog_root: Path) -> None:
+    """Where the hosts come from says it: the lab's own hosts and its stand-ins carry the flag in
+    the inventory's `all` vars, so their devices are reported as not checked; a stack's hosts never."""
+    session = Session(catalog_root)
+    lab_state(session, lab_outputs(plan_lab(session.catalog)).model_dump(mode="json"))
+    hosts = region_hosts(session, "lab")
+    assert hosts.plan.variables[NO_DEVICES_BY_DESIGN] is True
+    assert f"{NO_DEVICES_BY_DESIGN}: true" in hosts.path.read_text()  # a YAML boolean, not a string
+    lab_state(session, lab_outputs(plan_lab(session.catalog, region="br-sao-1")).model_dump(mode="json"))
+    assert hosts_for(session, "br-sao-1").connection()[NO_DEVICES_BY_DESIGN] is True
+    assert NO_DEVICES_BY_DESIGN not in StackHosts(session, "br-sao-1").connection()
