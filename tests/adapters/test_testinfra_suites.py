@@ -141,3 +141,12 @@ def test_check_workers_reads_the_switch(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv(WORKERS_ENV, "many")
     with pytest.raises(BadInputError, match="REGIONKIT_CHECK_WORKERS='many'"):
         check_workers(8)
+
+
+def test_a_host_no_check_reported_on_is_named(tmp_path: Path) -> None:
+    """Fail closed: a process that checks nothing for its host (here: a name the inventory lacks)
+    leaves that host silent, and the run says which, so no verdict is drawn without it."""
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  vars: {ansible_connection: local, ansible_python_interpreter: python3}\n  hosts: {h1: {}}\n")
+    run = run_suites(inventory, ["h1", "h2"], 0, tmp_path, workers=2)
+    assert run.silent == ["h2"] and any(c.host == "h1" for c in run.checks)

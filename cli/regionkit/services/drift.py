@@ -139,8 +139,9 @@ def _health(session: Session, hosts: RegionHosts, level: int, limit: str | None,
         run.error = str(exc)
         return run.settle()
     run.seconds = time.monotonic() - started
-    if not suite.checks:
-        run.error = f"the health checks did not run; see {session.catalog.rel(out / 'pytest.log')}"
+    if not suite.checks or suite.silent:
+        where = f" on {', '.join(suite.silent)}" if suite.checks else ""
+        run.error = f"the health checks did not run{where}; see {session.catalog.rel(out / 'pytest.log')}"
         return run.settle()
     return d.health_findings(region, suite.checks, site_roles(session.content.site_playbook), run)
 

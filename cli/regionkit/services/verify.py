@@ -12,6 +12,7 @@ from regionkit.adapters.testinfra.suites import run_suites
 from regionkit.catalog import files
 from regionkit.errors import BadInputError
 from regionkit.planning.acceptance import CollectiveAcceptance, VerifyReport
+from regionkit.planning.results import CheckResult
 from regionkit.reports.html import verify_html
 from regionkit.reports.markdown import verify_markdown
 from regionkit.services.inventory import RegionHosts, going_on, region_hosts
@@ -40,8 +41,11 @@ def verify(session: Session, region: str, level: int = 3, limit: str | None = No
     started = time.monotonic()
     session.progress.status(f"verify {region}: levels 0-{level} on {len(going)} hosts")
     run = run_suites(hosts.path, going, level, out)
+    log = session.catalog.rel(out / "pytest.log")
     if not run.checks:
-        raise BadInputError(f"verify ran no check; see {session.catalog.rel(out / 'pytest.log')}")
+        raise BadInputError(f"verify ran no check; see {log}")
+    # A host no check reported on was not checked: it fails, it is never left out of the verdict.
+    run.checks += [CheckResult(h, 0, "checks_ran", "failed", f"no check reported on this host; see {log}") for h in run.silent]
     if junit:
         write_output(junit, files.read_bytes(run.junit, limit=files.MAX_BYTES * 64))
     report = VerifyReport(

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from regionkit.adapters.ansible import runner
+from regionkit.adapters.testinfra.suites import SuiteRun
 from regionkit.planning.inventory import plan_inventory
 from regionkit.planning.outputs import DnsOutput, MirrorOutput, StackOutputs
+from regionkit.planning.results import CheckResult
 from regionkit.services import drift as service
 from regionkit.services.hosts import StackHosts
 from regionkit.services.inventory import RegionHosts
@@ -31,3 +33,31 @@ def test_config_layer_is_an_error_when_the_check_run_stops_early(tmp_path: Path,
     hosts = RegionHosts(StackHosts(session, "br-sao-1"), outputs, plan_inventory(outputs, {}, "test"), tmp_path / "hosts.yml")
     run = service._config(session, hosts, None)
     assert run.status == "error" and "stopped before the end of the play" in run.error and "IndexError" in run.error
+
+
+def lab_like_hosts(session: Session, tmp_path: Path) -> RegionHosts:
+    from regionkit.planning.lab import lab_outputs, plan_lab
+
+    outputs = lab_outputs(plan_lab(session.catalog))
+    return RegionHosts(StackHosts(session, "lab"), outputs, plan_inventory(outputs, {}, "test"), tmp_path / "hosts.yml")
+
+
+def test_health_layer_is_an_error_when_a_host_went_unchecked(
+    catalog_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hosts checked at once: a process that reported nothing for its host must not leave a clean layer."""
+    checked: list[list[str]] = []
+
+    def suites(inventory: Path, hosts: list[str], level: int, out: Path) -> SuiteRun:
+        checked.append(hosts)
+        ran = [CheckResult("laba-nv-01", 0, "l0_sshd_hardened", "passed")]
+        return SuiteRun(ran, None, out / "junit.xml", 1, silent=[h for h in hosts if h != "laba-nv-01"])
+
+    monkeypatch.setattr(service, "run_suites", suites)
+    session = Session(catalog_root)
+    folder = session.workspace.run_folder("drift")
+    run = service._health(session, lab_like_hosts(session, tmp_path), 2, "laba", folder)
+    assert checked == [["laba-asc-01", "laba-nv-01"]]  # --limit laba: the zone's hosts, from the plan
+    assert run.status == "error" and "did not run on laba-asc-01" in run.error
+    run = service._health(session, lab_like_hosts(session, tmp_path), 2, "nope", folder)
+    assert run.status == "error" and run.error.startswith("--limit nope: names no host of lab; its hosts: laba-asc-01")

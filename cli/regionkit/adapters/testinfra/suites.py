@@ -48,6 +48,7 @@ class SuiteRun:
     figures: dict[str, Any] | None
     junit: Path
     returncode: int
+    silent: list[str]  # hosts no check reported on (their process failed before it ran them; see pytest.log)
 
 
 def check_workers(hosts: int) -> int:
@@ -83,7 +84,9 @@ def run_suites(inventory: Path, hosts: list[str], level: int, out_dir: Path, wor
     log = "".join(f"== {p.stem}: exit {rc}\n{p.with_suffix('.log').read_text()}" for p, rc in parts)
     (out_dir / "pytest.log").write_text(log)
     data = files.read_json(run.figures, follow=False) if os.path.lexists(run.figures) else None
-    return SuiteRun(read_junit(junit, hosts), data, junit, max(rc for _, rc in parts))
+    checks = read_junit(junit, hosts)
+    silent = sorted(set(hosts) - {c.host for c in checks})
+    return SuiteRun(checks, data, junit, max(rc for _, rc in parts), silent)
 
 
 def _ssh_config(out_dir: Path) -> Path:
