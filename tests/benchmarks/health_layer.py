@@ -6,8 +6,9 @@ run, two ways:
 - drift's health layer (`regionkit drift lab --layers health`: verify's levels 0-2);
 - `regionkit verify lab --level 2`;
 
-each with the hosts checked at once (the default) and the sequential way as the baseline
-(`REGIONKIT_CHECK_WORKERS=1`: one pytest process over every host in turn, as before). Target:
+each with the hosts checked at once (the default) and the way before as the baseline
+(`REGIONKIT_CHECK_WORKERS=1`: one pytest process over every host in turn, one SSH connection per
+command). Target:
 8 hosts cost at most 3 times 1 host (T(8)/T(1) <= 3) checked at once; the issue measured 6.5
 for drift's health layer the sequential way.
 

@@ -4,10 +4,10 @@ inventory, and read the results back from the JUnit files pytest writes.
 Hosts are checked concurrently: the per-host levels (L0-L2) run in up to `workers` pytest
 processes at once, each over its share of the hosts, and the collective level (L3, across all
 hosts at once) runs after them, alone, so nothing else loads the hosts while it measures. Their
-JUnit files are merged into one. `workers=1` is the sequential way: one pytest process over
-every host and level in turn. Every process reuses the SSH connections Ansible keeps open to the
-hosts (ControlPersist on the same control sockets as bootstrap's), so a check costs one session,
-not one handshake.
+JUnit files are merged into one. Every process reuses the SSH connections Ansible keeps open to
+the hosts (ControlPersist on the same control sockets as bootstrap's), so a check costs one
+session, not one handshake. `workers=1` is the way before, kept as the baseline: one pytest
+process over every host and level in turn, one SSH connection per command.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ class SuiteRun:
 
 
 def check_workers(hosts: int) -> int:
-    """How many pytest processes check hosts at once: $REGIONKIT_CHECK_WORKERS (1: one process,
-    host after host, the sequential way), else up to DEFAULT_WORKERS."""
+    """How many pytest processes check hosts at once: $REGIONKIT_CHECK_WORKERS (1: the way before,
+    one process host after host), else up to DEFAULT_WORKERS."""
     raw = os.environ.get(WORKERS_ENV, "").strip()
     if not raw:
         return max(1, min(hosts, DEFAULT_WORKERS))
@@ -67,9 +67,10 @@ def run_suites(inventory: Path, hosts: list[str], level: int, out_dir: Path, wor
     check_workers); artifacts in out_dir: junit.xml (merged), pytest.log, collectives.json."""
     if not hosts:
         raise BadInputError("no host to check")
-    run = _Pytest(content_root().acceptance, inventory, out_dir / "collectives.json", _ssh_config(out_dir))
-    run.figures.unlink(missing_ok=True)
     workers = workers or check_workers(len(hosts))
+    config = _ssh_config(out_dir) if workers > 1 else None
+    run = _Pytest(content_root().acceptance, inventory, out_dir / "collectives.json", config)
+    run.figures.unlink(missing_ok=True)
     if workers == 1:
         parts = [run(run.suites, hosts, level, out_dir / "part-0")]
     else:
@@ -104,7 +105,7 @@ class _Pytest:
     suites: Path
     inventory: Path
     figures: Path
-    config: Path
+    config: Path | None  # the SSH settings for testinfra (None: testinfra's own, one connection per command)
 
     def __call__(self, target: Path, hosts: list[str], level: int, part: Path) -> tuple[Path, int]:
         """One pytest process over `hosts`; its JUnit file (part.xml) and exit code."""
@@ -116,7 +117,7 @@ class _Pytest:
             "REGIONKIT_INVENTORY": str(self.inventory),
             "REGIONKIT_FIGURES": str(self.figures),
             "ANSIBLE_HOST_KEY_CHECKING": "True",
-            "ANSIBLE_CONFIG": str(self.config),
+            **({"ANSIBLE_CONFIG": str(self.config)} if self.config else {}),
             # testinfra calls ansible-inventory: the one beside this interpreter, whatever PATH says.
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
         }
