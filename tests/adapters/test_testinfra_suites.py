@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from regionkit.adapters.testinfra.suites import DEFAULT_WORKERS, WORKERS_ENV, check_workers, read_junit, run_suites
+from regionkit.adapters.testinfra.suites import DEFAULT_WORKERS, WORKERS_ENV, check_workers, read_junit, run_suites, sequential
 from regionkit.errors import BadInputError
 
 
@@ -135,9 +135,12 @@ def test_hosts_checked_at_once_give_the_sequential_checks_and_fail_closed(tmp_pa
 
 def test_check_workers_reads_the_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(WORKERS_ENV, raising=False)
-    assert check_workers(1) == 1 and check_workers(3) == 3 and check_workers(64) == DEFAULT_WORKERS
+    assert check_workers(1) == 1 and check_workers(3) == min(3, DEFAULT_WORKERS) and check_workers(200) == DEFAULT_WORKERS
+    assert not sequential()  # one host alone still reuses the SSH connections
     monkeypatch.setenv(WORKERS_ENV, "1")
-    assert check_workers(8) == 1
+    assert check_workers(8) == 1 and sequential()
+    monkeypatch.setenv(WORKERS_ENV, "6")
+    assert check_workers(8) == 6 and not sequential()
     monkeypatch.setenv(WORKERS_ENV, "many")
     with pytest.raises(BadInputError, match="REGIONKIT_CHECK_WORKERS='many'"):
         check_workers(8)

@@ -6,8 +6,8 @@ processes at once, each over its share of the hosts, and the collective level (L
 hosts at once) runs after them, alone, so nothing else loads the hosts while it measures. Their
 JUnit files are merged into one. Every process reuses the SSH connections Ansible keeps open to
 the hosts (ControlPersist on the same control sockets as bootstrap's), so a check costs one
-session, not one handshake. `workers=1` is the way before, kept as the baseline: one pytest
-process over every host and level in turn, one SSH connection per command.
+session, not one handshake. $REGIONKIT_CHECK_WORKERS=1 is the way before, kept as the baseline:
+one pytest process over every host and level in turn, one SSH connection per command.
 """
 
 from __future__ import annotations
@@ -34,10 +34,11 @@ _UNREACHABLE = re.compile(
     re.I,
 )
 WORKERS_ENV = "REGIONKIT_CHECK_WORKERS"
-# Hosts checked at once by default. A check waits mostly on its host, and each process costs a
-# Python start and one `ansible-inventory` on the controller: 8 keeps a 2-core controller busy
-# without queueing behind process starts (tests/benchmarks/health_layer.py).
-DEFAULT_WORKERS = 8
+# Processes at once by default: two per CPU. A check waits mostly on its host, but each process
+# costs the controller a Python start and one `ansible-inventory` (about a CPU-second): on the
+# 2-core lab machine 4 processes checked 8 hosts in 6.4 s and 8 processes in 11 s
+# (tests/benchmarks/health_layer.py).
+DEFAULT_WORKERS = 2 * (os.cpu_count() or 1)
 COLLECTIVE_LEVEL = 3
 L3_SUITE = "test_l3_collectives.py"
 
@@ -51,9 +52,15 @@ class SuiteRun:
     silent: list[str]  # hosts no check reported on (their process failed before it ran them; see pytest.log)
 
 
+def sequential() -> bool:
+    """$REGIONKIT_CHECK_WORKERS=1: the way before, kept as the baseline (one process host after
+    host, testinfra's own SSH: a connection per command)."""
+    return os.environ.get(WORKERS_ENV, "").strip() == "1"
+
+
 def check_workers(hosts: int) -> int:
-    """How many pytest processes check hosts at once: $REGIONKIT_CHECK_WORKERS (1: the way before,
-    one process host after host), else up to DEFAULT_WORKERS."""
+    """How many pytest processes check hosts at once: $REGIONKIT_CHECK_WORKERS, else up to
+    DEFAULT_WORKERS; never more than there are hosts."""
     raw = os.environ.get(WORKERS_ENV, "").strip()
     if not raw:
         return max(1, min(hosts, DEFAULT_WORKERS))
@@ -68,7 +75,7 @@ def run_suites(inventory: Path, hosts: list[str], level: int, out_dir: Path, wor
     if not hosts:
         raise BadInputError("no host to check")
     workers = workers or check_workers(len(hosts))
-    config = _ssh_config(out_dir) if workers > 1 else None
+    config = None if sequential() else _ssh_config(out_dir)
     run = _Pytest(content_root().acceptance, inventory, out_dir / "collectives.json", config)
     run.figures.unlink(missing_ok=True)
     if workers == 1:
