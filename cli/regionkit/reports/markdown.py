@@ -28,6 +28,7 @@ checks judge the tools' output with one verdict model: *pass* and *warn* pass (a
 
 **Devices not checked** in {{ devices_not_checked | join(', ') }}: the inventory says these hosts
 have no devices by design, so no device was read. This run proves nothing about accelerators.
+{% endif %}
 {% if held_back %}
 
 ## Held back at handover (not verified)
