@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from regionkit.adapters.ansible.runner import RunResult, run_playbook
-from regionkit.planning.inventory import HELD_BACK_GROUP
-from regionkit.services.inventory import going_on, region_hosts
+from regionkit.services.inventory import ansible_limit, region_hosts
 from regionkit.services.session import Session
 
 
@@ -13,9 +12,7 @@ def bootstrap(session: Session, region: str, limit: str | None = None, tags: str
     Unreachable or failing hosts never stop the others; the result says which they were. Hosts
     handover did not accept are left out (`held_back` says why)."""
     hosts = region_hosts(session, region)
-    _, held = going_on(hosts, limit, "bootstrap")
-    if held:  # Ansible's own pattern: what was asked for, less the group of held-back hosts
-        limit = f"{limit or 'all'}:!{HELD_BACK_GROUP}"
+    limit, held = ansible_limit(hosts, limit, "bootstrap")
     result = run_playbook(
         session.workspace,
         region,

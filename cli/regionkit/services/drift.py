@@ -25,7 +25,7 @@ from regionkit.reports.markdown import drift_markdown
 from regionkit.reports.redact import environment_secrets, redact_all
 from regionkit.reports.sarif import drift_sarif
 from regionkit.services.hosts import lab_holds
-from regionkit.services.inventory import RegionHosts, region_hosts
+from regionkit.services.inventory import RegionHosts, ansible_limit, region_hosts
 from regionkit.services.session import Session
 from regionkit.services.stack import engine_settings
 from regionkit.services.verify import checked_hosts
@@ -113,7 +113,8 @@ def _config(session: Session, hosts: RegionHosts, limit: str | None) -> d.LayerR
     started = time.monotonic()
     try:
         env = hosts.source.credentials()  # the roles presign mirror URLs even in check mode
-    except BadInputError as exc:
+        limit, _ = ansible_limit(hosts, limit, "drift")  # held-back servers were never configured
+    except RegionkitError as exc:
         run.error = str(exc)
         return run.settle()
     playbook = session.content.site_playbook

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from regionkit.adapters.ansible.inventory import sync_group_vars, write_inventory
 from regionkit.errors import RegionkitError
-from regionkit.planning.inventory import InventoryPlan, plan_inventory
+from regionkit.planning.inventory import HELD_BACK_GROUP, InventoryPlan, plan_inventory
 from regionkit.planning.outputs import StackOutputs
 from regionkit.services.handover import held_back_servers
 from regionkit.services.hosts import PINS, HostSource, Origin, hosts_for
@@ -67,3 +67,10 @@ def going_on(hosts: RegionHosts, limit: str | None, use_case: str) -> tuple[list
             f"fix what handover found, then run `regionkit handover {plan.region}`"
         )
     return going, held
+
+
+def ansible_limit(hosts: RegionHosts, limit: str | None, use_case: str) -> tuple[str | None, dict[str, str]]:
+    """The `--limit` an Ansible run gets (what was asked for, less the held-back group, in Ansible's
+    own pattern) and the hosts handover held back (host -> why)."""
+    _, held = going_on(hosts, limit, use_case)
+    return (f"{limit or 'all'}:!{HELD_BACK_GROUP}" if held else limit), held

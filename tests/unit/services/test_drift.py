@@ -61,3 +61,47 @@ def test_health_layer_is_an_error_when_a_host_went_unchecked(
     assert run.status == "error" and "did not run on laba-asc-01" in run.error
     run = service._health(session, lab_like_hosts(session, tmp_path), 2, "nope", folder)
     assert run.status == "error" and run.error.startswith("--limit nope: names no host of lab; its hosts: laba-asc-01")
+
+
+def test_config_and_health_layers_leave_out_servers_handover_held_back(
+    catalog_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rejected server was never configured: check mode must not report it as drift, nor health as sick."""
+    limits: list[str | None] = []
+    checked: list[list[str]] = []
+
+    def playbook(*args: object, limit: str | None = None, **kwargs: object) -> runner.RunResult:
+        limits.append(limit)
+        return runner.RunResult(tmp_path, {"laba-asc-01": runner.HostResult(ok=3)}, 1.0, "successful", "")
+
+    def suites(inventory: Path, hosts: list[str], level: int, out: Path) -> SuiteRun:
+        checked.append(hosts)
+        return SuiteRun([CheckResult(h, 0, "l0_sshd_hardened", "passed") for h in hosts], None, out / "junit.xml", 0, [])
+
+    monkeypatch.setattr(service, "run_playbook", playbook)
+    monkeypatch.setattr(service, "run_suites", suites)
+    session = Session(catalog_root)
+    outputs = lab_like_hosts(session, tmp_path).outputs
+    hosts = RegionHosts(
+        StackHosts(session, "lab"),
+        outputs,
+        plan_inventory(outputs, {}, "test", {"laba-nv-01": "rejected: serial"}),
+        tmp_path / "h.yml",
+    )
+    service._config(session, hosts, None)
+    service._config(session, hosts, "laba")
+    assert limits == ["all:!regionkit_held_back", "laba:!regionkit_held_back"]
+    service._health(session, hosts, 2, "laba", session.workspace.run_folder("drift"))
+    assert checked == [["laba-asc-01"]]
+    all_held = RegionHosts(
+        StackHosts(session, "lab"),
+        outputs,
+        plan_inventory(outputs, {}, "test", {h: "rejected" for h in outputs_hosts(outputs)}),
+        tmp_path / "h.yml",
+    )
+    run = service._config(session, all_held, None)
+    assert run.status == "error" and "held back at handover" in run.error and len(limits) == 2
+
+
+def outputs_hosts(outputs: StackOutputs) -> list[str]:
+    return [h.name for p in outputs.pools for h in p.hosts]
