@@ -28,7 +28,7 @@ from regionkit.adapters.ansible.runner import NOT_KEPT, run_playbook, scrub_reco
 from regionkit.adapters.lab import mirror
 from regionkit.workspace import Workspace
 
-from ..conftest import command_lines
+from ..conftest import command_lines, missing_tool
 
 ACCESS = "rkCANARYACCESS0001"
 SECRET = "CANARY-SECRET-" + "5f" * 16
@@ -49,7 +49,7 @@ def s3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     try:
         mirror.rclone_binary()
     except Exception as exc:
-        pytest.skip(f"rclone is not installed (the lab extra): {exc}")
+        missing_tool(f"rclone is not installed (the lab extra): {exc}")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     port = _free_port()
     command, env = mirror.s3_command(SimpleNamespace(gateway="127.0.0.1", bucket=BUCKET), tmp_path / "lab", ACCESS, SECRET)  # type: ignore[arg-type]

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlparse
 
 import jsonschema
-import pytest
 
 from regionkit.catalog.load import load_catalog
 from regionkit.catalog.validate import VALIDATORS, validate
@@ -22,7 +21,7 @@ from regionkit.reports.redact import redact_all
 from regionkit.reports.sarif import validation_sarif
 from regionkit.services.drift import render
 
-from ...conftest import REPO, TODAY, Edit
+from ...conftest import REPO, TODAY, Edit, missing_tool
 from ..planning.test_drift import SECRET, sample_report
 
 SCHEMA = json.loads((REPO / "tests" / "fixtures" / "schemas" / "sarif-schema-2.1.0.json").read_text())
@@ -116,7 +115,7 @@ def test_the_github_rules_refuse_what_github_refuses(catalog_root: Path, edit: E
 
 def _multitool_findings(path: Path, out: Path) -> list[dict[str, Any]]:
     if not MULTITOOL.is_file():
-        pytest.skip(f"Microsoft's SARIF multitool is not installed ({MULTITOOL}); scripts/setup.sh installs it with npm")
+        missing_tool(f"Microsoft's SARIF multitool is not installed ({MULTITOOL}; npm)")
     proc = subprocess.run(
         [str(MULTITOOL), "validate", "--rule-kind", "Gh;Sarif", "--level", "Error;Warning", "-o", str(out), str(path)],
         capture_output=True, text=True, timeout=120, env={**os.environ, "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT": "1"},
