@@ -19,10 +19,10 @@ FAKE = REPO / "tests" / "fixtures" / "fake_pulumi"
 REGION = "br-sao-1"
 
 
-def deploy(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def deploy(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_", "FAKE_PULUMI"))}
     return subprocess.run(
-        [sys.executable, "-m", "regionkit", "--root", str(root), "deploy", REGION, "--yes"],
+        [sys.executable, "-m", "regionkit", "--root", str(root), "deploy", REGION, "--yes", *args],
         capture_output=True, text=True, timeout=600,
         env={**clean, "REGIONKIT_PULUMI_ROOT": str(FAKE), "PULUMI_CONFIG_PASSPHRASE": "test-only", "COLUMNS": "200", **env},
     )  # fmt: skip
@@ -85,5 +85,28 @@ def test_deploy_runs_up_and_inventory_from_the_stack_then_stops_at_mirror_sync(t
     assert (root / "inventories" / REGION / "hosts.yml").exists()
     assert any("up" in json.loads(line) for line in log.read_text().splitlines())
     assert proc.returncode == 4  # a stack's hosts need the vendors' own files: bad input, one line
-    assert "stage 'mirror sync' failed (exit 4): mirror sync: --from DIR is required" in proc.stderr
-    assert proc.stderr.rstrip().endswith(f"resume with: regionkit mirror sync {REGION}")
+    assert f"stage 'mirror sync' failed (exit 4): mirror sync {REGION}: --from DIR is required" in proc.stderr
+    assert "deploy: --artifacts DIR" in proc.stderr
+    assert proc.stderr.rstrip().endswith(f"resume with: regionkit mirror sync {REGION} --from DIR")
+
+
+def test_deploy_hands_its_artifacts_folder_to_mirror_sync(tmp_path: Path) -> None:
+    """deploy --artifacts DIR: mirror sync reads the vendor files there (missing ones are named before
+    anything is uploaded), and the resume command carries the folder."""
+    root = copy_repo(tmp_path)
+    region_file = root / "inventories" / REGION / "region.yml"
+    zone = "    cloud_zone: sa-east-1a\n"
+    region_file.write_text(region_file.read_text().replace(zone, zone + "    link: {location: EqSP3}\n"))
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(synthesize(REPO / "stacks", REGION).outputs))
+    vendor = tmp_path / "vendor"
+    vendor.mkdir()
+    proc = deploy(
+        root, "--artifacts", str(vendor),
+        FAKE_PULUMI_OUTPUTS=str(outputs), FAKE_PULUMI_CHANGES='{"create": 90}',
+        FAKE_PULUMI_EVENTS=str(REPO / "tests/fixtures/pulumi_events/preview_create.jsonl"),
+        FAKE_PULUMI_STACKS=str(tmp_path / "stacks.txt"),
+    )  # fmt: skip
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert f"stage 'mirror sync' failed (exit 4): {vendor}: missing artifacts" in proc.stderr
+    assert proc.stderr.rstrip().endswith(f"resume with: regionkit mirror sync {REGION} --from {vendor}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,6 +20,9 @@ def deploy(
     region_key: Annotated[str, typer.Argument(metavar="REGION")],
     backend: Annotated[str | None, typer.Option("--backend", help="State backend URL for the stack's `up`.")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply the stack's previewed changes without asking (`up`).")] = False,
+    artifacts: Annotated[
+        Path | None, typer.Option("--artifacts", help="Folder with the vendor files for mirror sync (a stack's hosts need it).")
+    ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """The whole chain: validate, the region's hosts (`up` for a stack; the lab's own, or lab stand-ins
@@ -26,7 +30,7 @@ def deploy(
     verify. Stops at the first failed stage and prints the command that resumes from there; servers
     handover rejected are held back and the exit code says so."""
     with work(ctx, fmt is OutputFormat.json) as s:
-        result = run_deploy(s, region_key, backend, yes)
+        result = run_deploy(s, region_key, backend, yes, artifacts)
     if fmt is OutputFormat.json:
         print_json(
             {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from regionkit.errors import EXIT_OK, BadInputError, RegionkitError
 from regionkit.planning.acceptance import VerifyReport
@@ -86,9 +87,15 @@ def _handover(session: Session, region: str, result: DeployResult) -> HandoverRu
     return None if report.accepted else run
 
 
-def deploy(session: Session, region: str, backend: str | None = None, yes: bool = False) -> DeployResult:
-    """Run the chain; the result names the stages done and the one that failed, if any."""
+def deploy(
+    session: Session, region: str, backend: str | None = None, yes: bool = False, artifacts: Path | None = None
+) -> DeployResult:
+    """Run the chain; the result names the stages done and the one that failed, if any. `artifacts`:
+    the folder with the vendors' files for mirror sync (lab hosts build stand-ins without one)."""
     session.catalog.region(region)
+    # A stack's hosts need the vendors' own files (lab hosts build stand-ins): the resume says so.
+    needs_files = artifacts is None and not isinstance(hosts_for(session, region), LabHosts)
+    sync_resume = f"regionkit mirror sync {region}" + (f" --from {artifacts}" if artifacts else " --from DIR" if needs_files else "")
     result = DeployResult(region)
     started = time.monotonic()
 
@@ -105,7 +112,7 @@ def deploy(session: Session, region: str, backend: str | None = None, yes: bool 
         *([hosts] if hosts else []),
         *([Stage("handover", f"regionkit handover {region}", lambda: _handover(session, region, result))] if listed else []),
         Stage("inventory", f"regionkit inventory {region}", lambda: region_hosts(session, region)),
-        Stage("mirror sync", f"regionkit mirror sync {region}", lambda: mirror_sync(session, region)),
+        Stage("mirror sync", sync_resume, lambda: mirror_sync(session, region, artifacts)),
         Stage("bootstrap", f"regionkit bootstrap {region}", lambda: bootstrap(session, region)),
         Stage("verify", f"regionkit verify {region}", verify_stage),
     ]

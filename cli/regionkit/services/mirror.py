@@ -36,7 +36,9 @@ def mirror_sync(session: Session, region: str, source: Path | None = None) -> Sy
     if source is None:
         source = hosts.source.stand_ins(needed, hosts.outputs.pools)
         if source is None:
-            raise BadInputError("mirror sync: --from DIR is required (the folder with the vendor artifacts)")
+            raise BadInputError(
+                f"mirror sync {region}: --from DIR is required (the folder with the vendor artifacts; deploy: --artifacts DIR)"
+            )
         session.progress.note(f"built {len(needed)} lab stand-in artifacts (not vendor software) in {session.catalog.rel(source)}")
     elif not source.is_dir():
         raise BadInputError(f"--from {source}: not a folder; point it at the folder with the vendor artifacts")
