@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from regionkit.adapters.ansible.inventory import sync_group_vars, write_inventory
-from regionkit.errors import RegionkitError
-from regionkit.planning.inventory import HELD_BACK_GROUP, InventoryPlan, plan_inventory
+from regionkit.catalog import files
+from regionkit.errors import BadInputError, RegionkitError
+from regionkit.planning.inventory import HELD_BACK_GROUP, NO_DEVICES_BY_DESIGN, InventoryPlan, plan_inventory
 from regionkit.planning.outputs import StackOutputs
 from regionkit.services.handover import held_back_servers
 from regionkit.services.hosts import PINS, HostSource, Origin, hosts_for
@@ -45,11 +46,26 @@ def region_hosts(session: Session, region: str, origin: Origin | None = None) ->
     source = hosts_for(session, region, origin)
     outputs = source.outputs()
     plan = plan_inventory(outputs, source.connection(), source.describe(), held_back_servers(session, region))
+    if not plan.variables.get(NO_DEVICES_BY_DESIGN):
+        _refuse_devices_by_design(session, source.folder())
     path = write_inventory(session.workspace, inventory_path(source), plan)
     group_vars = source.group_vars()
     if group_vars is not None:
         sync_group_vars(session.workspace, source.folder() / "group_vars", group_vars, keep={f"all/{PINS}"})
     return RegionHosts(source, outputs, plan, path)
+
+
+def _refuse_devices_by_design(session: Session, folder: Path) -> None:
+    """Only the place hosts come from may say they have no devices by design (lab hosts and
+    stand-ins): the same words in an operator's group or host vars would let a real node with no
+    working accelerator pass acceptance."""
+    for path in sorted(p for sub in ("group_vars", "host_vars") for p in (folder / sub).rglob("*") if p.is_file()):
+        shown = session.catalog.rel(path)
+        if NO_DEVICES_BY_DESIGN in files.read_text(path, shown):
+            raise BadInputError(
+                f"{shown}: sets {NO_DEVICES_BY_DESIGN}, which only lab hosts carry (regionkit sets it where the hosts "
+                "come from); remove it: a node whose accelerators are missing must fail acceptance"
+            )
 
 
 def going_on(hosts: RegionHosts, limit: str | None, use_case: str) -> tuple[list[str], dict[str, str]]:

@@ -123,3 +123,17 @@ def test_lab_hosts_say_they_have_no_devices_by_design_and_a_stack_never_does(cat
     lab_state(session, lab_outputs(plan_lab(session.catalog, region="br-sao-1")).model_dump(mode="json"))
     assert hosts_for(session, "br-sao-1").connection()[NO_DEVICES_BY_DESIGN] is True
     assert NO_DEVICES_BY_DESIGN not in StackHosts(session, "br-sao-1").connection()
+
+
+def test_an_operator_file_cannot_say_a_real_regions_nodes_have_no_devices(catalog_root: Path) -> None:
+    """Copying the lab's words into a cloud region's group vars would let a node with no working
+    accelerator pass L2: the inventory refuses it, one line naming the file."""
+    session = Session(catalog_root)
+    outputs = lab_outputs(plan_lab(session.catalog, region="br-sao-1"))
+    session.workspace.write(session.workspace.outputs_file("br-sao-1"), outputs.model_dump_json())
+    assert region_hosts(session, "br-sao-1").plan.variables.get(NO_DEVICES_BY_DESIGN) is None
+    planted = catalog_root / "inventories" / "br-sao-1" / "host_vars" / "br-sao-1a-l20-01.yml"
+    planted.parent.mkdir()
+    planted.write_text(f"{NO_DEVICES_BY_DESIGN}: true\n")
+    with pytest.raises(BadInputError, match=r"inventories/br-sao-1/host_vars/br-sao-1a-l20-01.yml: sets regionkit_no_devices"):
+        region_hosts(session, "br-sao-1")
