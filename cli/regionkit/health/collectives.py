@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from regionkit.health.model import Action, Device, HealthReport
-from regionkit.health.reading import clean, is_elided, to_float
+from regionkit.health.reading import clean, is_elided, json_number, to_float
 
 VERSION = "1.0"
 
@@ -234,14 +234,19 @@ def parse_nccl_json(text: str) -> HealthReport:
         inplace = row.get("in_place") or {}
         if not isinstance(half, dict):
             continue
-        wrongs = [h.get("nwrong") for h in (half, inplace) if isinstance(h, dict) and h]
-        wrong = None if any(w is None for w in wrongs) else float(sum(float(w) for w in wrongs if w is not None))
-        section.rows.append((int(row.get("size", 0)), float(half.get("alg_bw", 0)), float(half.get("bus_bw", 0)), wrong))
+        wrongs = [json_number(h.get("nwrong")) for h in (half, inplace) if isinstance(h, dict) and h]
+        wrong = None if any(w is None for w in wrongs) else float(sum(w for w in wrongs if w is not None))
+        size, alg, bus = json_number(row.get("size", 0)), json_number(half.get("alg_bw", 0)), json_number(half.get("bus_bw", 0))
+        if size is None or alg is None or bus is None:
+            report.unknown(f"a result row whose size or bandwidth is not a number: {json.dumps(row)[:200]}")
+            continue
+        section.rows.append((int(size), alg, bus, wrong))
     oob = data.get("out_of_bounds")
-    section.oob = int(oob.get("count", 0)) if isinstance(oob, dict) else None
+    count = json_number(oob.get("count", 0)) if isinstance(oob, dict) else None
+    section.oob = int(count) if count is not None else None
     avg = data.get("average_bus_bandwidth")
     if isinstance(avg, dict):
-        section.avg = float(avg.get("bandwidth", 0))
+        section.avg = json_number(avg.get("bandwidth", 0))
         section.avg_failed = avg.get("okay") is False
     for error in data.get("errors") or []:
         report.fail("the collective test reported an error", Action.DRAIN, str(error))

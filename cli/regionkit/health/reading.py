@@ -3,6 +3,7 @@ errors that several parsers share (they mean the driver or its management librar
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 
@@ -37,6 +38,18 @@ def to_float(value: str) -> float | None:
         return float(value.strip().rstrip("*"))
     except ValueError:
         return None
+
+
+def json_number(value: object) -> float | None:
+    """A JSON number as nccl-tests writes it (a number, or a number in a string); None for anything
+    else (null, true, text, a list, NaN or infinity), which proves nothing."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def flag(value: str) -> bool | None:

@@ -163,6 +163,20 @@ def test_nccl_tests_json_output() -> None:
     assert parse_nccl_tests(_json([_row(1, 1.0)], 8, 1.0)[:40]).verdict == Verdict.UNKNOWN
 
 
+@pytest.mark.parametrize("value", [None, True, "fast", [1], {"gbps": 1}, "NaN", "Infinity"])
+@pytest.mark.parametrize("field", ["size", "alg_bw", "bus_bw"])
+def test_nccl_tests_json_with_a_value_that_is_not_a_number_proves_nothing(field: str, value: object) -> None:
+    """The JSON file is data a run wrote (or a person edited): a row it cannot read is never a pass,
+    and never a traceback."""
+    doc = json.loads(_json([_row(1 << 20, 100.0), _row(1 << 30, 400.0)], 8, 250.0))
+    target = doc["results"][1] if field == "size" else doc["results"][1]["out_of_place"]
+    target[field] = value
+    report = parse_nccl_tests(json.dumps(doc))
+    assert report.verdict in (Verdict.UNKNOWN, Verdict.FAIL)
+    doc["results"][1]["out_of_place"]["nwrong"] = value  # like the text's N/A: correctness not checked
+    assert parse_nccl_tests(json.dumps({**doc, "out_of_bounds": {"count": value}})).verdict in (Verdict.UNKNOWN, Verdict.FAIL)
+
+
 def test_hccl_wrong_result_fails_and_one_rank_proves_nothing() -> None:
     t = text("real/ascend/hccl_test_all_reduce_test_8npu_fp32_doc-example_pass.txt")
     assert parse_hccl_test(t.replace("| success", "| failed", 1), ranks=8).verdict == Verdict.FAIL
