@@ -28,7 +28,7 @@ class LinkRules:
 LINK_RULES: dict[str, LinkRules] = {
     # pulumi_alicloud expressconnect.PhysicalConnection (port_type: "Valid values"), VirtualBorderRouter
     # (vlan_id: "Valid values: 0 to 2999"), VirtualPhysicalConnection (spec: shared-line bandwidths).
-    # CreatePhysicalConnection: at most 5 circuits not Enabled per account and region (DOMAIN.md).
+    # CreatePhysicalConnection: at most 5 circuits not Enabled per account and region (API reference, CreatePhysicalConnection: https://www.alibabacloud.com/help/doc-detail/36040.html).
     # The VBR's BGP group speaks for Alibaba with ASN 45104 unless a custom private one is set.
     "alicloud": LinkRules(
         what="Express Connect circuit",
