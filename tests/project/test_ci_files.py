@@ -147,4 +147,9 @@ def test_pull_request_workflow_validates_plans_checks_policy_then_previews_on_th
     assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif@") for s in jobs["validate"]["steps"])
     preview = next(s for s in jobs["preview"]["steps"] if s.get("uses", "").startswith("pulumi/actions@"))
     assert preview["with"]["command"] == "preview" and preview["with"]["comment-on-pr"] is True
-    assert preview["with"]["policyPacks"] == "stacks/policy" and jobs["preview"]["permissions"]["pull-requests"] == "write"
+    # The CLI resolves pack paths from its working directory (work-dir: stacks), so they are absolute
+    assert preview["with"]["policyPacks"] == "${{ github.workspace }}/stacks/policy"
+    assert preview["with"]["policyPackConfigs"].startswith("${{ github.workspace }}/reports/")
+    assert jobs["preview"]["permissions"]["pull-requests"] == "write"
+    guard = "\n".join(s.get("run", "") for s in jobs["preview"]["steps"])
+    assert 'if [ -z "$BACKEND" ]' in guard  # an empty cloud-url would log in to Pulumi Cloud
