@@ -588,3 +588,21 @@ def test_skip_drops_a_validator_and_refuses_unknown_ids(catalog_root: Path, edit
 def test_validate_unknown_region_is_bad_input() -> None:
     with pytest.raises(BadInputError, match="known regions"):
         validate(load_catalog(REPO), ["xx-nowhere-1"], today=TODAY)
+
+
+def test_a_public_supernet_stands_only_with_its_reason_on_record(catalog_root: Path, edit: Edit) -> None:
+    """An operator's own public space (net.supernet) may be suppressed, and the reason travels with
+    the finding; a guard rail (schema.*, net.overlap) may not be, whatever the reason."""
+    edit("nl-ams-1", lambda d: d["network"].update(supernet="8.8.0.0/16"))
+    assert any(f.validator == "net.supernet" for f in validate(load_catalog(catalog_root), ["nl-ams-1"], today=TODAY).errors)
+    edit("nl-ams-1", lambda d: d.update(suppress=[{"validator": "net.supernet", "reason": "our own /16, RIPE-allocated, OPS-7"}]))
+    report = validate(load_catalog(catalog_root), ["nl-ams-1"], today=TODAY)
+    assert not any(f.validator == "net.supernet" for f in report.errors)
+    kept = [f for f in report.findings if f.validator == "net.supernet"]
+    assert kept and all(f.suppressed == "our own /16, RIPE-allocated, OPS-7" for f in kept)
+    as_json = [f for f in report.to_dict()["findings"] if f["validator"] == "net.supernet"]
+    assert as_json and all(f["suppressed"] == "our own /16, RIPE-allocated, OPS-7" for f in as_json)  # kept in JSON output
+    for rail in ("net.overlap", "schema.references"):
+        edit("nl-ams-1", lambda d, rail=rail: d.update(suppress=[{"validator": rail, "reason": "we know what we are doing"}]))
+        refused = validate(load_catalog(catalog_root), ["nl-ams-1"], today=TODAY).errors
+        assert any(f.validator == "schema.suppress" and "cannot be suppressed" in f.message for f in refused), rail
