@@ -41,7 +41,7 @@ fi
 multitool=.tools/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
 if [[ ! -f "$multitool" ]] && command -v npm >/dev/null; then
   npm install -s --prefix .tools --no-audit --no-fund @microsoft/sarif-multitool-linux@5.7.0 >/dev/null 2>&1 \
-    || echo "setup: could not install the SARIF multitool with npm; its test will be skipped" >&2
+    || echo "setup: could not install the SARIF multitool with npm; scripts/check.sh will fail its test" >&2
 fi
 if [[ -f "$multitool" ]]; then chmod u+x "$multitool"; fi
 echo "setup: ready ($(.venv/bin/regionkit --version))"
