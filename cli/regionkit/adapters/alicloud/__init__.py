@@ -1,0 +1,1 @@
+"""Alibaba Cloud API calls regionkit makes itself (outside the Pulumi program)."""
