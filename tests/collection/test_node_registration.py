@@ -68,8 +68,8 @@ def test_a_host_without_an_activation_does_nothing_and_says_so(tmp_path: Path) -
 
 def test_cloud_assistant_registers_once_with_the_hosts_activation_and_never_shows_the_code(tmp_path: Path) -> None:
     # Two activations of one server each: node-2, second in its group, takes the second.
-    pool = {"service": "cloud-assistant", "region": "eu-central-1", "per_activation": 1,
-            "activations": [{"activation_id": "ID-1", "activation_code": "other"}, {"activation_id": "ID-2", "activation_code": CODE}]}  # fmt: skip
+    parts = [{"activation_id": "ID-1", "activation_code": "other"}, {"activation_id": "ID-2", "activation_code": CODE}]
+    pool = {"service": "cloud-assistant", "region": "eu-central-1", "per_activation": 1, "activations": parts}
     first = play(tmp_path, {"fra_a_gpu": pool})
     assert (tmp_path / "cloud-assistant.log").read_text().splitlines() == [
         f"--register --RegionId eu-central-1 --ActivationCode {CODE} --ActivationId ID-2"

@@ -15,8 +15,12 @@ def bootstrap(
     ctx: typer.Context,
     region_key: Annotated[str, typer.Argument(metavar="REGION")],
     limit: Annotated[str | None, typer.Option("--limit", help="Hosts or groups (Ansible pattern).")] = None,
-    tags: Annotated[str | None, typer.Option("--tags", help="baseline, rdma, accelerator, collectives.")] = None,
+    tags: Annotated[str | None, typer.Option("--tags", help="baseline, registration, rdma, accelerator, collectives.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Change nothing; report what would change.")] = False,
+    backend: Annotated[
+        str | None,
+        typer.Option("--backend", help="The stack's state backend URL, where AWS node activations are read from (as for `up`)."),
+    ] = None,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="text or json.")] = OutputFormat.text,
 ) -> None:
     """Converge the region's nodes with playbooks/site.yml through ansible-runner.
@@ -28,9 +32,9 @@ def bootstrap(
         if fmt is OutputFormat.text and isinstance(s.progress, RichProgress):
             roles = site_roles(s.content.site_playbook)
             with s.progress.live_table(roles.listed, roles.column):
-                result = run_bootstrap(s, region_key, limit, tags, check)
+                result = run_bootstrap(s, region_key, limit, tags, check, backend)
         else:
-            result = run_bootstrap(s, region_key, limit, tags, check)
+            result = run_bootstrap(s, region_key, limit, tags, check, backend)
     summary = {
         h: {"ok": r.ok, "changed": r.changed, "failed": r.failed, "unreachable": r.unreachable, "skipped": r.skipped}
         for h, r in sorted(result.hosts.items())
@@ -38,7 +42,7 @@ def bootstrap(
     if fmt is OutputFormat.json:
         doc = {"region": region_key, "check": check, "exit_code": result.exit_code, "finished": result.finished,
                "wall_s": round(result.wall_s, 2), "run_dir": str(result.run_dir), "hosts": summary,
-               "held_back": result.held_back}  # fmt: skip
+               "held_back": result.held_back, "registration": result.registration}  # fmt: skip
         print_json(doc)
         raise typer.Exit(result.exit_code)
     total = {k: sum(v[k] for v in summary.values()) for k in ("ok", "changed", "failed", "unreachable")}
@@ -46,6 +50,8 @@ def bootstrap(
     mode = " (check)" if check else ""
     run_dir = s.catalog.rel(result.run_dir)
     say(f"bootstrap {region_key}{mode}: {len(summary)} hosts, {counts} in {result.wall_s:.1f} s; artifacts {run_dir}")
+    for note in result.registration:
+        say(f"node registration: {note}")
     for host, why in sorted(result.held_back.items()):
         say(f"held back at handover, not bootstrapped: {host}: {why}", "yellow", err=True)
     if not result.finished:

@@ -33,7 +33,7 @@ from regionkit.errors import BadInputError
 from regionkit.planning.artifacts import ArtifactPlan
 from regionkit.planning.inventory import NO_DEVICES_BY_DESIGN
 from regionkit.planning.lab import per_pool, sized
-from regionkit.planning.outputs import PoolOutput, StackOutputs, read_outputs
+from regionkit.planning.outputs import PoolOutput, RegistrationOutput, StackOutputs, read_outputs
 from regionkit.services.session import Session
 
 Origin = Literal["lab", "stack", "plan"]
@@ -84,6 +84,11 @@ class HostSource(Protocol):
 
     def region_spec(self) -> RegionSpec:
         """The region as these hosts were planned: its pools and the partner's manifest."""
+        ...
+
+    def registration(self) -> list[RegistrationOutput]:
+        """How these hosts' pools register with the cloud's node manager; [] where they do not register
+        (lab hosts and stand-ins are no cloud's nodes; a plan has deployed nothing to register with)."""
         ...
 
 
@@ -161,6 +166,9 @@ class LabHosts:
         state = lab.load_state(self.paths)
         nodes = state.get("nodes") if state and state.get("outputs", {}).get("region") == self.region else None
         return sized(spec, int(nodes)) if nodes else spec
+
+    def registration(self) -> list[RegistrationOutput]:
+        return []
 
 
 def committed_group_vars(folder: Path) -> dict[str, str]:
@@ -244,6 +252,11 @@ class StackHosts:
     def region_spec(self) -> RegionSpec:
         return self.session.catalog.region(self.region)
 
+    def registration(self) -> list[RegistrationOutput]:
+        """As the recorded outputs say; their activation ids and codes are masked there (the record keeps
+        no secret), so bootstrap reads those from the stack itself (services/registration.py)."""
+        return list(self.outputs().registration)
+
 
 @dataclass
 class PlanHosts(StackHosts):
@@ -258,6 +271,9 @@ class PlanHosts(StackHosts):
 
     def describe(self) -> str:
         return f"the plan of stack {self.region}"
+
+    def registration(self) -> list[RegistrationOutput]:
+        return []
 
 
 def lab_holds(session: Session) -> str | None:

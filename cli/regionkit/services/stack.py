@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from regionkit.catalog.validate import allowed_cloud_regions, validate
 from regionkit.errors import BadInputError, RegionkitError
-from regionkit.planning.outputs import StackOutputs, read_outputs
+from regionkit.planning.outputs import RegistrationOutput, StackOutputs, read_outputs
 from regionkit.planning.stack import KeptResource, plan_stack
 from regionkit.services.catalog import require_valid
 from regionkit.services.session import Session
@@ -163,6 +163,19 @@ def record_outputs(session: Session, key: str, outputs: dict[str, Any]) -> Stack
     ws = session.workspace
     ws.write(ws.outputs_file(key), json.dumps(typed.model_dump(mode="json"), indent=2, sort_keys=True) + "\n")
     return typed
+
+
+def stack_registration(session: Session, key: str, backend: str | None) -> list[RegistrationOutput]:
+    """The deployed stack's node registrations with their secrets (the engine reads them with
+    `--show-secrets`); never recorded: the recorded outputs keep them masked."""
+    from regionkit.adapters.pulumi import engine
+
+    settings = engine_settings(session, backend)
+    engine.require_cli(settings)
+    try:
+        return list(read_outputs(engine.stack_outputs(settings, key)).registration)
+    except ValueError as exc:
+        raise RegionkitError(f"the outputs of stack {key} are not regionkit's stack outputs: {str(exc).splitlines()[0]}") from None
 
 
 def fetch_outputs(session: Session, key: str, backend: str | None) -> StackOutputs:

@@ -15,7 +15,7 @@ The endpoint is the region's, `ecs.<region>.aliyuncs.com` over HTTPS.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +60,7 @@ def credentials(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def create_activations(
-    requests: list[Mapping[str, Any]], endpoint: ApiEndpoint | None = None, env: Mapping[str, str] | None = None
+    requests: Sequence[Mapping[str, Any]], endpoint: ApiEndpoint | None = None, env: Mapping[str, str] | None = None
 ) -> list[Activation]:
     """Send each CreateActivation request (API parameter names, as the stack outputs carry them)
     and return the activations, in order. One bad answer stops the rest: RegionkitError, one line."""

@@ -41,6 +41,7 @@ class RunResult:
     output_tail: str = ""
     finished: bool = True  # the play reached its stats; False when ansible-playbook stopped mid-run
     held_back: dict[str, str] = field(default_factory=dict)  # hosts left out because handover did not accept them
+    registration: list[str] = field(default_factory=list)  # the activations the run was given, in words (no code)
 
     @property
     def exit_code(self) -> int:
