@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, quote, unquote
+
+from .loopback import loopback
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 
@@ -101,12 +102,5 @@ def serve(bucket: Bucket) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with loopback(Handler) as port:
+        yield f"http://127.0.0.1:{port}"

@@ -15,11 +15,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -27,6 +26,8 @@ import pytest
 
 from regionkit.adapters.alicloud.activation import ApiEndpoint, create_activations
 from regionkit.errors import BadInputError, RegionkitError
+
+from .loopback import loopback
 
 pytest.importorskip("alibabacloud_ecs20140526", reason="the alicloud extra is not installed")
 
@@ -112,15 +113,8 @@ def ecs(api: Ecs) -> Iterator[ApiEndpoint]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield ApiEndpoint(f"127.0.0.1:{server.server_port}", "http")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with loopback(Handler) as port:
+        yield ApiEndpoint(f"127.0.0.1:{port}", "http")
 
 
 def test_the_request_reaches_ecs_as_documented_and_the_activation_comes_back() -> None:
