@@ -269,7 +269,7 @@ class AlicloudBackend:
         ali.pvtz.ZoneRecord(f"{host}-a", zone_id=zone_id, rr=host, type="A", value=address, ttl=60, opts=opts)
 
     def node_registration(self, plan: StackPlan, pool: PoolStackPlan, opts: pulumi.ResourceOptions) -> Registration | None:
-        # ecs.Activation lives 1 to 24 hours and pulumi_alicloud 4.0 returns no activation code, so a
+        # An activation code lives 4 hours at most and pulumi_alicloud 4.0 returns none, so a
         # stack-made one could never be used: the bootstrap calls ECS CreateActivation itself (the
         # request is in the stack outputs, `registration`) and registers the nodes with the code at once.
         return None

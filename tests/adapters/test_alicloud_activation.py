@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,8 +27,11 @@ from urllib.parse import parse_qsl, quote
 import pytest
 
 from regionkit.adapters.alicloud.activation import ApiEndpoint, create_activations
+from regionkit.catalog.load import load_catalog
 from regionkit.errors import BadInputError, RegionkitError
+from regionkit.planning.stack import activation_request, plan_stack
 
+from ..conftest import REPO
 from .loopback import loopback
 
 pytest.importorskip("alibabacloud_ecs20140526", reason="the alicloud extra is not installed")
@@ -172,3 +177,38 @@ def test_nothing_listening_is_one_line() -> None:
     with pytest.raises(RegionkitError) as err:
         create_activations([REQUEST], endpoint, ENV)
     assert "\n" not in str(err.value) and "CreateActivation fra-a-gpu in eu-central-1 failed" in str(err.value)
+
+
+def _documented_range(text: str, field: str) -> tuple[int, int]:
+    """`Valid values: A to B` from the comment above `self.<field> =` in the SDK's request class."""
+    before = text.split(f"self.{field} =", 1)[0].rsplit("self.", 1)[1]
+    found = re.search(r"Valid values: (\d+) to (\d+)", before)
+    assert found, f"the SDK no longer documents a range for {field}"
+    return int(found[1]), int(found[2])
+
+
+def test_every_planned_request_is_one_the_api_takes() -> None:
+    """The stack outputs' requests (every alicloud region of the shipped catalog) within the ranges the
+    installed SDK documents for CreateActivation; the parameter names are the SDK's own."""
+    from alibabacloud_ecs20140526.models import CreateActivationRequest
+
+    text = inspect.getsource(CreateActivationRequest.__init__)
+    ttl = _documented_range(text, "time_to_live_in_hours")
+    count = _documented_range(text, "instance_count")
+    catalog = load_catalog(REPO)
+    checked = 0
+    for key in catalog.regions:
+        region = catalog.region(key)
+        if region.cloud.backend != "alicloud":
+            continue
+        plan = plan_stack(catalog, region)
+        for zone in plan.zones:
+            for pool in zone.pools:
+                for request in activation_request(plan, pool):
+                    sdk = CreateActivationRequest().from_map(dict(request))
+                    assert set(request) <= set(sdk.to_map()), request  # every name one the SDK sends
+                    assert ttl[0] <= int(request["TimeToLiveInHours"]) <= ttl[1], (key, request)
+                    assert count[0] <= int(request["InstanceCount"]) <= count[1], (key, request)
+                    assert 2 <= len(str(request["InstanceName"])) <= 50 and 1 <= len(str(request["Description"])) <= 100
+                    checked += 1
+    assert checked > 0

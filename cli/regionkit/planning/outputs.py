@@ -113,7 +113,7 @@ class RegistrationOutput(_Output):
     activation_code: SecretStr | None = None
     create_activation: list[dict[str, Any]] = Field(
         default_factory=list,
-        description="alicloud: the ECS CreateActivation requests the bootstrap makes (the code is returned once, valid 24 h at most).",
+        description="alicloud: the ECS CreateActivation requests the bootstrap makes (the code is returned once, valid 4 h at most).",
     )
 
 

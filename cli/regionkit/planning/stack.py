@@ -20,9 +20,11 @@ from regionkit.catalog.load import Catalog
 from regionkit.catalog.model import RegionSpec
 from regionkit.planning.servers import PoolPlan, plan_pools
 
-# Alibaba Cloud Assistant activation codes live 1 to 24 hours (pulumi_alicloud ecs.Activation,
-# time_to_live_in_hours); the bootstrap creates one just before it registers the nodes.
-ALICLOUD_ACTIVATION_TTL_H = 24
+# Alibaba Cloud Assistant activation codes live 1 to 4 hours: ECS API CreateActivation,
+# TimeToLiveInHours (alibabacloud_ecs20140526 CreateActivationRequest; pulumi_alicloud's
+# ecs.Activation still says 1 to 24, but the API the bootstrap calls takes 4 at most). The bootstrap
+# creates the codes just before it registers the nodes.
+ALICLOUD_ACTIVATION_TTL_H = 4
 # The PrivateZone service addresses the colo's resolvers forward to once CEN routes PrivateZone to
 # the VBR (alibabacloud.com/help/en/cen/user-guide/configure-privatezone-2; dns service-address).
 ALICLOUD_PRIVATEZONE_RESOLVERS = ("100.100.2.136", "100.100.2.138")
@@ -357,7 +359,7 @@ ALICLOUD_ACTIVATION_MAX_INSTANCES = 1000
 def activation_request(plan: StackPlan, pool: PoolStackPlan) -> list[dict[str, str | int]]:
     """The ECS CreateActivation requests that register one pool's servers as Cloud Assistant managed
     instances (alicloud). The bootstrap makes them just before registration: the code is returned
-    only in the response and lives at most 24 hours (pulumi_alicloud ecs.Activation; ECS API
+    only in the response and lives at most 4 hours (ECS API
     CreateActivation). Parameter names are the API's."""
     reg = pool.registration
     requests: list[dict[str, str | int]] = []

@@ -82,7 +82,7 @@ def test_alicloud_pools_in_scope_get_activations_created_right_before_the_run(
         "activations": [{"activation_id": "act-1-0", "activation_code": "a-code-1-0+secret"}],
     }  # fmt: skip
     assert "a-code-1-0+secret" not in " ".join(result.registration)
-    assert result.registration == ["de_fra_1b_ppu: 1 cloud-assistant activation(s) created with ECS CreateActivation (valid 24 h)"]
+    assert result.registration == ["de_fra_1b_ppu: 1 cloud-assistant activation(s) created with ECS CreateActivation (valid 4 h)"]
     # never in the inventory or any file regionkit wrote
     for path in session.workspace.root.rglob("*"):
         if path.is_file():
