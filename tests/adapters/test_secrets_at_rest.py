@@ -101,21 +101,27 @@ PLAY = """---
 """
 
 
-def _site(tmp_path: Path, endpoint: str, sha256: str) -> tuple[Path, Path]:
+def _local_play(tmp_path: Path, text: str, hosts: dict[str, object], **variables: object) -> tuple[Path, Path]:
+    """A playbook under site/playbooks/ (roles from the content root) and an inventory of local hosts."""
     (tmp_path / "site" / "playbooks").mkdir(parents=True)
-    playbook = tmp_path / "site" / "playbooks" / "fetch.yml"
-    playbook.write_text(PLAY)
-    variables = {
-        "ansible_connection": "local",
-        "ansible_python_interpreter": sys.executable,
-        "dest": str(tmp_path / "fetched"),
-        "regionkit_mirror_endpoint": endpoint,
-        "regionkit_mirror_bucket": BUCKET,
-        "regionkit_artifacts": {"sdk@1": {"key": "artifacts/sdk-1.run", "sha256": sha256, "version": "1", "filename": "sdk-1.run"}},
-    }
+    playbook = tmp_path / "site" / "playbooks" / "play.yml"
+    playbook.write_text(text)
     inventory = tmp_path / "hosts.yml"
-    inventory.write_text(json.dumps({"all": {"hosts": {"node": {}}, "vars": variables}}))
+    local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, **variables}
+    inventory.write_text(json.dumps({"all": {**hosts, "vars": local}}))
     return playbook, inventory
+
+
+def _site(tmp_path: Path, endpoint: str, sha256: str) -> tuple[Path, Path]:
+    return _local_play(
+        tmp_path,
+        PLAY,
+        {"hosts": {"node": {}}},
+        dest=str(tmp_path / "fetched"),
+        regionkit_mirror_endpoint=endpoint,
+        regionkit_mirror_bucket=BUCKET,
+        regionkit_artifacts={"sdk@1": {"key": "artifacts/sdk-1.run", "sha256": sha256, "version": "1", "filename": "sdk-1.run"}},
+    )
 
 
 def _everything_under(root: Path) -> bytes:
@@ -211,3 +217,47 @@ def test_no_credentials_anywhere_is_one_line(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role lookup off this machine
     with pytest.raises(BadInputError, match="no credentials"):
         client(MirrorEndpoint("http://127.0.0.1:9", BUCKET))
+
+
+REGISTER = """
+- name: Register
+  hosts: all
+  gather_facts: false
+  roles:
+    - role: node_registration
+"""
+CODE = "a-CANARY-ACTIVATION-" + "7e" * 12
+
+
+@pytest.mark.parametrize("service", ["ssm-check", "cloud-assistant"])
+def test_an_activation_code_in_the_runs_environment_leaves_no_trace_in_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, service: str
+) -> None:
+    """What bootstrap does with an activation (services/registration.py): the code in the runner's
+    environment only; the real node_registration role run by ansible-runner on a local host, with a
+    stand-in agent. No event, artifact or file of the run holds the code; the agent received it."""
+    monkeypatch.setenv("REGIONKIT_ANSIBLE_STRATEGY", "linear")
+    check = service == "ssm-check"  # ssm's restart handler needs systemd: check mode exercises ssm's path without it
+    name = "ssm" if check else service
+    agent, log = tmp_path / "agent", tmp_path / "agent.log"
+    agent.write_text(f'#!/bin/sh\necho "$@" >> {log}\nmkdir -p {tmp_path}/reg\ntouch {tmp_path}/reg/done\n')
+    agent.chmod(0o755)
+    agents = {name: {"binary": str(agent), "registered": str(tmp_path / "reg" / "done")}}
+    pools = {"children": {"fra_a_gpu": {"hosts": {"node": {}}}}}
+    playbook, inventory = _local_play(tmp_path, REGISTER, pools, node_registration_agents=agents)
+    (tmp_path / "catalog").mkdir()
+    workspace = Workspace(tmp_path / "catalog")
+    pool = {
+        "service": name,
+        "region": "eu-central-1",
+        "per_activation": 8,
+        "activations": [{"activation_id": "ID-1", "activation_code": CODE}],
+    }
+    env = {"REGIONKIT_NODE_ACTIVATIONS": json.dumps({"fra_a_gpu": pool})}
+    result = run_playbook(workspace, "de-fra-1", playbook, inventory, check=check, diff=check, env=env)
+    host = result.hosts["node"]
+    assert not host.failed and host.changed == 1, host.messages
+    assert CODE.encode() not in _everything_under(workspace.root)
+    assert CODE not in json.dumps([t.__dict__ for t in host.tasks]) + " ".join(host.messages)
+    if not check:
+        assert CODE in log.read_text()
