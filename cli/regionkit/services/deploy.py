@@ -98,6 +98,7 @@ def deploy(
     sync_resume = f"regionkit mirror sync {region}" + (f" --from {artifacts}" if artifacts else " --from DIR" if needs_files else "")
     result = DeployResult(region)
     started = time.monotonic()
+    backend_opt = f" --backend {backend}" if backend else ""
 
     def verify_stage() -> VerifyReport:
         result.report = verify(session, region)
@@ -113,7 +114,8 @@ def deploy(
         *([Stage("handover", f"regionkit handover {region}", lambda: _handover(session, region, result))] if listed else []),
         Stage("inventory", f"regionkit inventory {region}", lambda: region_hosts(session, region)),
         Stage("mirror sync", sync_resume, lambda: mirror_sync(session, region, artifacts)),
-        Stage("bootstrap", f"regionkit bootstrap {region}", lambda: bootstrap(session, region)),
+        # The stack's backend: AWS's node activations are read from the stack at bootstrap.
+        Stage("bootstrap", f"regionkit bootstrap {region}{backend_opt}", lambda: bootstrap(session, region, backend=backend)),
         Stage("verify", f"regionkit verify {region}", verify_stage),
     ]
     for i, stage in enumerate(stages, 1):

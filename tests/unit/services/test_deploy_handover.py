@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -70,3 +71,14 @@ def test_deploy_has_no_handover_stage_where_no_pool_lists_servers(catalog_root: 
     edit("lab", lambda region: [p.pop("handover") for p in region["pools"]] and region.pop("handover"))
     deploy_module.deploy(Session(catalog_root), "lab")
     assert "handover" not in stages and stages[:3] == ["validate", "lab up", "inventory"]
+
+
+def test_deploy_hands_the_stacks_backend_to_bootstrap(catalog_root: Path, stages: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """AWS's node activations are read from the stack at bootstrap: from the backend `up` used."""
+    given: list[Any] = []
+    failed = SimpleNamespace(exit_code=1)
+    monkeypatch.setattr(deploy_module, "bootstrap", lambda *a, **kw: given.append(kw.get("backend")) or failed)
+    monkeypatch.setattr(deploy_module, "handover", lambda s, r: run_with({"a": "accepted"}))
+    result = deploy_module.deploy(Session(catalog_root), "lab", backend="s3://state")
+    assert given == ["s3://state"]
+    assert result.failed is not None and result.failed.resume == "regionkit bootstrap lab --backend s3://state"
