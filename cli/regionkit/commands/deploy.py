@@ -18,7 +18,9 @@ from regionkit.services.deploy import deploy as run_deploy
 def deploy(
     ctx: typer.Context,
     region_key: Annotated[str, typer.Argument(metavar="REGION")],
-    backend: Annotated[str | None, typer.Option("--backend", help="State backend URL for the stack's `up`.")] = None,
+    backend: Annotated[
+        str | None, typer.Option("--backend", help="The stack's state backend URL (`up`; bootstrap's AWS activations).")
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply the stack's previewed changes without asking (`up`).")] = False,
     artifacts: Annotated[
         Path | None, typer.Option("--artifacts", help="Folder with the vendor files for mirror sync (a stack's hosts need it).")
