@@ -373,7 +373,7 @@ def test_registration_is_exported_as_secrets_with_an_explicit_expiry(states: Sta
             assert zone is not None
             assert request["RegionId"] == region.cloud.region_id and request["IpAddressRange"] == str(zone.network.management)
             assert 1 <= request["InstanceCount"] <= 1000 and request["InstanceCount"] == pool.servers
-            assert 1 <= request["TimeToLiveInHours"] <= 24 and len(request["Description"]) <= 100
+            assert 1 <= request["TimeToLiveInHours"] <= 4 and len(request["Description"]) <= 100  # CreateActivation: 1 to 4
             assert 1 <= len(request["InstanceName"]) <= 50 and request["InstanceName"][0].isalpha()
 
 
