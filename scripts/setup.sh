@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 # python for regionkit; the lab: debootstrap (base image), apt-cacher-ng (apt proxy), ssh client,
 # iproute2/util-linux (namespaces, veth, unshare, setpriv), iperf3 (link throughput), curl;
 # nftables: the tests check the host firewall's rule sets with `nft -c` (nothing is loaded here);
-# gnupg: signs the package repository the lab serves to stand-ins; npm: Microsoft's SARIF multitool.
-apt_packages=(python3 python3-venv python3-pip git debootstrap apt-cacher-ng openssh-client iproute2 util-linux iperf3 curl ca-certificates nftables gnupg npm)
+# gnupg: signs the package repository the lab serves to stand-ins; npm (Microsoft's SARIF multitool)
+# only where no npm is on PATH: a Node.js from elsewhere (nodesource) carries its own and conflicts.
+apt_packages=(python3 python3-venv python3-pip git debootstrap apt-cacher-ng openssh-client iproute2 util-linux iperf3 curl ca-certificates nftables gnupg)
+command -v npm >/dev/null || apt_packages+=(npm)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
