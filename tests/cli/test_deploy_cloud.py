@@ -65,22 +65,27 @@ def test_deploy_without_a_stack_or_stand_ins_stops_at_up_with_one_line(tmp_path:
     assert lines[0].endswith(f"resume with: regionkit up {REGION} (or rehearse on lab stand-ins: regionkit lab up --region {REGION})")
 
 
-def test_deploy_runs_up_and_inventory_from_the_stack_then_stops_at_mirror_sync(tmp_path: Path) -> None:
+def stack_site(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A site whose region has an ordered link, and the fake pulumi's settings for a first `up` that
+    creates the stack (a backend that has none yet) and returns the program's synthesized outputs."""
     root = copy_repo(tmp_path)
     region_file = root / "inventories" / REGION / "region.yml"
     zone = "    cloud_zone: sa-east-1a\n"
     region_file.write_text(region_file.read_text().replace(zone, zone + "    link: {location: EqSP3}\n"))
     outputs = tmp_path / "outputs.json"
     outputs.write_text(json.dumps(synthesize(REPO / "stacks", REGION).outputs))
+    return root, {
+        "FAKE_PULUMI_OUTPUTS": str(outputs),
+        "FAKE_PULUMI_CHANGES": '{"create": 90}',
+        "FAKE_PULUMI_EVENTS": str(REPO / "tests/fixtures/pulumi_events/preview_create.jsonl"),  # `up` previews first
+        "FAKE_PULUMI_STACKS": str(tmp_path / "stacks.txt"),  # a backend that has no stack yet: `up` creates it
+    }
+
+
+def test_deploy_runs_up_and_inventory_from_the_stack_then_stops_at_mirror_sync(tmp_path: Path) -> None:
+    root, fake = stack_site(tmp_path)
     log = tmp_path / "pulumi.log"
-    proc = deploy(
-        root,
-        FAKE_PULUMI_OUTPUTS=str(outputs),
-        FAKE_PULUMI_LOG=str(log),
-        FAKE_PULUMI_CHANGES='{"create": 90}',
-        FAKE_PULUMI_EVENTS=str(REPO / "tests/fixtures/pulumi_events/preview_create.jsonl"),  # `up` previews first
-        FAKE_PULUMI_STACKS=str(tmp_path / "stacks.txt"),  # a backend that has no stack yet: `up` creates it
-    )
+    proc = deploy(root, FAKE_PULUMI_LOG=str(log), **fake)
     assert "up: done" in proc.stdout and "inventory: done" in proc.stdout, proc.stdout + proc.stderr
     assert (root / "inventories" / REGION / "hosts.yml").exists()
     assert any("up" in json.loads(line) for line in log.read_text().splitlines())
@@ -93,20 +98,10 @@ def test_deploy_runs_up_and_inventory_from_the_stack_then_stops_at_mirror_sync(t
 def test_deploy_hands_its_artifacts_folder_to_mirror_sync(tmp_path: Path) -> None:
     """deploy --artifacts DIR: mirror sync reads the vendor files there (missing ones are named before
     anything is uploaded), and the resume command carries the folder."""
-    root = copy_repo(tmp_path)
-    region_file = root / "inventories" / REGION / "region.yml"
-    zone = "    cloud_zone: sa-east-1a\n"
-    region_file.write_text(region_file.read_text().replace(zone, zone + "    link: {location: EqSP3}\n"))
-    outputs = tmp_path / "outputs.json"
-    outputs.write_text(json.dumps(synthesize(REPO / "stacks", REGION).outputs))
+    root, fake = stack_site(tmp_path)
     vendor = tmp_path / "vendor"
     vendor.mkdir()
-    proc = deploy(
-        root, "--artifacts", str(vendor),
-        FAKE_PULUMI_OUTPUTS=str(outputs), FAKE_PULUMI_CHANGES='{"create": 90}',
-        FAKE_PULUMI_EVENTS=str(REPO / "tests/fixtures/pulumi_events/preview_create.jsonl"),
-        FAKE_PULUMI_STACKS=str(tmp_path / "stacks.txt"),
-    )  # fmt: skip
+    proc = deploy(root, "--artifacts", str(vendor), **fake)
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert f"stage 'mirror sync' failed (exit 4): {vendor}: missing artifacts" in proc.stderr
     assert proc.stderr.rstrip().endswith(f"resume with: regionkit mirror sync {REGION} --from {vendor}")
